@@ -1,0 +1,116 @@
+//! The thread-safety bounds that `#[parallelized]` writes on the user's types, and the carrier
+//! that lets the engine move values under them.
+//!
+//! `#[parallelized]` puts `ARG: SendArgument` and `RESULT: SendResult` in the companion's where
+//! clause, each spanned at the user's type. They mean `Send`; they exist so that a type that is
+//! not reaches the user as an error on that type with advice, rather than rustc's bare "cannot
+//! be sent between threads safely" (a trait whose supertrait is `Send` gets no message of its
+//! own: rustc reports the supertrait). So they have no `Send` supertrait, and the engine, whose
+//! bounds are these traits, moves values across threads inside [`Sendable`].
+
+use crate::bounds::sealed::IsSend;
+
+/// An argument type of a `#[parallelized]` function: `Send`, because every item is moved to a
+/// worker thread. Implemented for every `Send` type, and only for those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to another thread, so `#[parallelized]` cannot hand it to a parallel call",
+    label = "this argument type is not `Send`",
+    note = "every item is moved to a worker thread: take a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
+)]
+pub trait SendArgument: IsSend {}
+impl<T: ?Sized + Send> SendArgument for T {}
+
+/// The result type of a `#[parallelized]` function: `Send`, because every result is moved back
+/// from a worker thread. Implemented for every `Send` type, and only for those.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to another thread, so `#[parallelized]` cannot return it from a parallel call",
+    label = "this result type is not `Send`",
+    note = "every result is made on a worker thread and moved back to the caller: return a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
+)]
+pub trait SendResult: IsSend {}
+impl<T: ?Sized + Send> SendResult for T {}
+
+/// The `Self` of a `#[parallelized]` method: `Sync`, because every worker calls the method
+/// through the same `&self`. (Its supertrait is `Sync` itself, so rustc reports which field is
+/// not `Sync`; that is the more useful message here.)
+pub trait SharedReceiver: Sync {}
+impl<T: ?Sized + Sync> SharedReceiver for T {}
+
+mod sealed {
+    /// `Send`, under a name that cannot be written outside this crate: so `SendArgument` and
+    /// `SendResult`, which require it, hold for exactly the `Send` types.
+    pub trait IsSend {}
+    impl<T: ?Sized + Send> IsSend for T {}
+}
+
+/// A value of a type that is `Send` by [`IsSend`], carried across threads.
+#[repr(transparent)]
+pub(crate) struct Sendable<T>(pub T);
+
+// SAFETY: `IsSend` is implemented by one impl only, `impl<T: ?Sized + Send> IsSend for T`, and
+// no other can exist: the trait lives in a private module, so no other crate can name it. So
+// `T: IsSend` implies `T: Send`, and moving a `Sendable<T>` to another thread moves a `T`, which
+// `T: Send` allows. (The compile-fail tests `rc_argument` and `rc_result` check that a type
+// that is not `Send` is refused.)
+unsafe impl<T: IsSend> Send for Sendable<T> {}
+
+impl<T> Sendable<T> {
+    /// `Vec<T>` as `Vec<Sendable<T>>`, without touching the elements.
+    pub(crate) fn wrap_vec(items: Vec<T>) -> Vec<Sendable<T>> {
+        let mut items = std::mem::ManuallyDrop::new(items);
+        let (pointer, length, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
+        // SAFETY: `Sendable<T>` is `repr(transparent)` over `T`, so it has the size, alignment
+        // and validity of `T`: the allocation, made for `capacity` `T`s, is one for `capacity`
+        // `Sendable<T>`s, and its first `length` elements are initialised values of the new
+        // type. `ManuallyDrop` keeps the old `Vec` from freeing the buffer the new one owns.
+        unsafe { Vec::from_raw_parts(pointer.cast::<Sendable<T>>(), length, capacity) }
+    }
+
+    /// `Vec<Sendable<T>>` as `Vec<T>`, without touching the elements.
+    pub(crate) fn unwrap_vec(items: Vec<Sendable<T>>) -> Vec<T> {
+        let mut items = std::mem::ManuallyDrop::new(items);
+        let (pointer, length, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
+        // SAFETY: as in `wrap_vec`, the other way round.
+        unsafe { Vec::from_raw_parts(pointer.cast::<T>(), length, capacity) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sendable;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counted(String);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn vec_round_trip_keeps_elements_capacity_and_drops_each_once() {
+        let mut items = Vec::with_capacity(10);
+        items.extend((0..7).map(|i| Counted(format!("item {i}"))));
+        let wrapped = Sendable::wrap_vec(items);
+        assert_eq!((wrapped.len(), wrapped.capacity()), (7, 10));
+        assert_eq!(wrapped[3].0.0, "item 3");
+        let mut back = Sendable::unwrap_vec(wrapped);
+        assert_eq!((back.len(), back.capacity()), (7, 10));
+        back.push(Counted("pushed".into()));
+        let texts: Vec<&str> = back.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(texts[0], "item 0");
+        assert_eq!(texts[7], "pushed");
+        drop(back);
+        assert_eq!(DROPS.load(Ordering::SeqCst), 8);
+    }
+
+    #[test]
+    fn zero_sized_and_empty_vectors_round_trip() {
+        let units = Sendable::unwrap_vec(Sendable::wrap_vec(vec![(); 5]));
+        assert_eq!(units.len(), 5);
+        let empty: Vec<String> = Sendable::unwrap_vec(Sendable::wrap_vec(Vec::new()));
+        assert!(empty.is_empty());
+    }
+}

@@ -1,0 +1,215 @@
+//! `Jobs`: how many workers a call may use, with joblib's sizing rules.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::sync::OnceLock;
+
+/// How many workers a parallel call may use: the `njobs` argument.
+///
+/// The rules are joblib's:
+///
+/// | `njobs` | workers |
+/// | --- | --- |
+/// | `n > 0` | exactly `n`, also more than the machine has cores |
+/// | `-1` | every core ([`std::thread::available_parallelism`]) |
+/// | `-k` | `max(cores + 1 - k, 1)`: all cores but `k - 1` |
+/// | `0` | meaningless: [`Jobs::new`] panics, [`Jobs::try_new`] returns an error |
+///
+/// Every parallel entry point takes `impl Into<Jobs>`, so an integer works wherever a `Jobs`
+/// does:
+///
+/// ```
+/// use parallelize::Jobs;
+///
+/// assert_eq!(Jobs::from(4).workers(), 4);
+/// assert_eq!(Jobs::new(-1).workers(), Jobs::all().workers());
+/// assert_eq!(Jobs::new(-1_000_000).workers(), 1); // never fewer than one
+/// ```
+///
+/// An effective size of one runs the calls inline on the caller's thread, in input order, with
+/// no pool and no thread hop. Never more than `workers()` calls run at the same time.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Jobs {
+    /// The requested value, never zero.
+    requested: isize,
+}
+
+impl Jobs {
+    /// `njobs` as joblib reads it (see the type's documentation).
+    ///
+    /// # Panics
+    ///
+    /// If `njobs` is `0`, which has no meaning. Use [`Jobs::try_new`] for values read from
+    /// configuration.
+    ///
+    /// ```should_panic
+    /// parallelize::Jobs::new(0); // panics: "njobs must not be 0 ..."
+    /// ```
+    #[must_use]
+    #[track_caller]
+    pub fn new(njobs: isize) -> Jobs {
+        match Jobs::try_new(njobs) {
+            Ok(jobs) => jobs,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// The checked form of [`Jobs::new`], for values that come from outside the program.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert!(Jobs::try_new(0).is_err());
+    /// assert_eq!(Jobs::try_new(3).unwrap().workers(), 3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`JobsError`] if `njobs` is `0`.
+    pub fn try_new(njobs: isize) -> Result<Jobs, JobsError> {
+        if njobs == 0 {
+            Err(JobsError { njobs })
+        } else {
+            Ok(Jobs { requested: njobs })
+        }
+    }
+
+    /// Every core of the machine: the same as `Jobs::new(-1)`.
+    #[must_use]
+    pub fn all() -> Jobs {
+        Jobs { requested: -1 }
+    }
+
+    /// The value this was made from, as the user wrote it (`-1`, `4`, ...).
+    #[must_use]
+    pub fn requested(self) -> isize {
+        self.requested
+    }
+
+    /// The number of workers this resolves to on this machine (always at least one).
+    #[must_use]
+    pub fn workers(self) -> usize {
+        if self.requested > 0 {
+            self.requested.unsigned_abs()
+        } else {
+            // -k means cores + 1 - k, at least one.
+            let all_but = self.requested.unsigned_abs() - 1;
+            cores().saturating_sub(all_but).max(1)
+        }
+    }
+}
+
+/// The machine's cores as the standard library counts them (cgroup and affinity aware), asked
+/// once: the question costs system calls, and parallel calls ask it on every call.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+}
+
+impl Default for Jobs {
+    /// All cores, like `Jobs::all()`.
+    fn default() -> Jobs {
+        Jobs::all()
+    }
+}
+
+impl fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jobs")
+            .field("requested", &self.requested)
+            .field("workers", &self.workers())
+            .finish()
+    }
+}
+
+macro_rules! jobs_from_signed {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Jobs {
+            /// Same as [`Jobs::new`]: panics on `0`.
+            #[track_caller]
+            fn from(njobs: $int) -> Jobs {
+                // Values beyond isize saturate: nobody has that many cores.
+                Jobs::new(isize::try_from(njobs).unwrap_or(if njobs < 0 { isize::MIN } else { isize::MAX }))
+            }
+        }
+    )*};
+}
+
+macro_rules! jobs_from_unsigned {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Jobs {
+            /// Same as [`Jobs::new`]: panics on `0`.
+            #[track_caller]
+            fn from(njobs: $int) -> Jobs {
+                Jobs::new(isize::try_from(njobs).unwrap_or(isize::MAX))
+            }
+        }
+    )*};
+}
+
+jobs_from_signed!(i8, i16, i32, i64, isize);
+jobs_from_unsigned!(u8, u16, u32, u64, usize);
+
+impl From<NonZeroUsize> for Jobs {
+    fn from(njobs: NonZeroUsize) -> Jobs {
+        Jobs::new(isize::try_from(njobs.get()).unwrap_or(isize::MAX))
+    }
+}
+
+/// The error of [`Jobs::try_new`]: `njobs` had no meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsError {
+    njobs: isize,
+}
+
+impl fmt::Display for JobsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "njobs must not be {}: use n > 0 for n workers, -1 for all cores, -k for all cores but k - 1",
+            self.njobs
+        )
+    }
+}
+
+impl std::error::Error for JobsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positive_values_are_exact_even_beyond_the_cores() {
+        assert_eq!(Jobs::new(1).workers(), 1);
+        assert_eq!(Jobs::new(7).workers(), 7);
+        assert_eq!(Jobs::new(cores() as isize * 4).workers(), cores() * 4);
+    }
+
+    #[test]
+    fn negative_values_follow_joblib() {
+        let n = cores();
+        assert_eq!(Jobs::new(-1).workers(), n);
+        assert_eq!(Jobs::new(-2).workers(), (n - 1).max(1));
+        assert_eq!(Jobs::new(-(n as isize)).workers(), 1);
+        assert_eq!(Jobs::new(-(n as isize) - 5).workers(), 1);
+        assert_eq!(Jobs::new(isize::MIN).workers(), 1);
+    }
+
+    #[test]
+    fn zero_is_refused_with_a_message_naming_njobs() {
+        let error = Jobs::try_new(0).unwrap_err();
+        assert!(error.to_string().contains("njobs"), "{error}");
+        let panic = std::panic::catch_unwind(|| Jobs::from(0_u8)).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(message.contains("njobs"), "{message}");
+    }
+
+    #[test]
+    fn integers_of_every_width_convert() {
+        assert_eq!(Jobs::from(3_u64).workers(), 3);
+        assert_eq!(Jobs::from(-1_i64), Jobs::all());
+        assert_eq!(Jobs::from(u64::MAX).requested(), isize::MAX);
+        assert_eq!(Jobs::from(i64::MIN).workers(), 1);
+        assert_eq!(Jobs::default(), Jobs::all());
+    }
+}

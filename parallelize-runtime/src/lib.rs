@@ -1,0 +1,17 @@
+//! The runtime of [`parallelize`](https://docs.rs/parallelize): [`Jobs`], the pool registry
+//! and the ordered fan-out engine, on rayon.
+//!
+//! Depend on `parallelize`, which re-exports everything here; this crate is its own only so
+//! that the proc-macro crate can stay small.
+
+mod bounds;
+mod jobs;
+mod map;
+mod panic;
+mod pool;
+mod try_output;
+
+pub use bounds::{SendArgument, SendResult, SharedReceiver};
+pub use jobs::{Jobs, JobsError};
+pub use map::{par_map, try_par_map};
+pub use try_output::TryOutput;

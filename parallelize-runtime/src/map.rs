@@ -1,0 +1,141 @@
+//! The ordered fan-out engine: one result per input item, in input order.
+//!
+//! The input is gathered into a `Vec` (free when it already is one: `collect` reuses a
+//! `vec::IntoIter`'s buffer), then rayon's indexed `into_par_iter().enumerate().map().collect()`
+//! path writes every result straight into its slot of the output. rayon splits the index range
+//! adaptively and steals work between workers; nothing here is allocated per item.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::bounds::Sendable;
+use crate::panic::{Cancel, call_item, guarded};
+use crate::pool::run_in_pool;
+use crate::{Jobs, SendArgument, SendResult, TryOutput};
+
+/// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
+///
+/// This is what `NAME_par` companions call; use it directly for closures:
+///
+/// ```
+/// let squares = parallelize::par_map(1..=4, 2, |x: u64| x * x);
+/// assert_eq!(squares, [1, 4, 9, 16]);
+/// ```
+///
+/// With one worker the calls run inline on the caller's thread, in order. Items and results
+/// must be `Send` ([`SendArgument`] and [`SendResult`] are `Send` under names that make
+/// rustc's error say what went wrong).
+///
+/// # Panics
+///
+/// If `f` panics, no new item starts, and this panics on the caller's thread with a `String`
+/// payload `item {index} panicked: {message}` naming the lowest index that panicked. Also if
+/// `jobs` is `0` (see [`Jobs`]).
+#[track_caller]
+pub fn par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Vec<R>
+where
+    I: IntoIterator,
+    I::Item: SendArgument,
+    R: SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    let workers = jobs.into().workers();
+    guarded(|cancel| {
+        if workers == 1 {
+            return map_inline(cancel, items, &f);
+        }
+        let items: Vec<I::Item> = items.into_iter().collect();
+        if items.len() <= 1 {
+            return map_inline(cancel, items, &f);
+        }
+        let items = Sendable::wrap_vec(items);
+        let results = run_in_pool(workers, || {
+            items
+                .into_par_iter()
+                .enumerate()
+                .map(|(index, Sendable(item))| Sendable(call_item(cancel, index, &f, item)))
+                .collect()
+        });
+        Sendable::unwrap_vec(results)
+    })
+}
+
+/// Like [`par_map`] for a function that returns a `Result`: returns exactly what the sequential
+/// `items.into_iter().map(f).collect::<Result<Vec<_>, _>>()` returns.
+///
+/// That is the error of the lowest failing index, or every success in input order. Items past
+/// a known failure are skipped: they cannot change the answer. Items before it still run, since
+/// one of them may fail too and then its error is the answer.
+///
+/// ```
+/// let parsed = parallelize::try_par_map(["1", "2", "x", "y"], 2, |s: &str| s.parse::<u8>());
+/// assert_eq!(parsed.unwrap_err().to_string(), "invalid digit found in string");
+/// ```
+///
+/// # Errors
+///
+/// The error of the lowest-index item whose call failed.
+///
+/// # Panics
+///
+/// As [`par_map`].
+#[track_caller]
+pub fn try_par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Result<Vec<R::Ok>, R::Err>
+where
+    I: IntoIterator,
+    I::Item: SendArgument,
+    R: TryOutput + SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    let workers = jobs.into().workers();
+    guarded(|cancel| {
+        if workers == 1 {
+            // `collect` into a `Result` stops at the first error: nothing past it runs.
+            return items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| call_item(cancel, index, &f, item).into_result())
+                .collect();
+        }
+        let items = Sendable::wrap_vec(items.into_iter().collect());
+        let first_failure = AtomicUsize::new(usize::MAX);
+        let slots: Vec<Option<Sendable<R>>> = run_in_pool(workers, || {
+            items
+                .into_par_iter()
+                .enumerate()
+                .map(|(index, Sendable(item))| {
+                    // Relaxed: a stale value only means an item runs that could have been
+                    // skipped; the answer is decided below from the slots, in order.
+                    if index > first_failure.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let result = call_item(cancel, index, &f, item);
+                    if result.is_failure() {
+                        first_failure.fetch_min(index, Ordering::Relaxed);
+                    }
+                    Some(Sendable(result))
+                })
+                .collect()
+        });
+        // The sequential answer: the first error in index order, or all the successes. A slot
+        // is empty only past a failure, so the scan meets that failure first.
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.expect("parallelize: an item was skipped with no failure before it")
+                    .0
+                    .into_result()
+            })
+            .collect()
+    })
+}
+
+/// The calls in order on the caller's thread: for one worker, and for inputs too short to split.
+fn map_inline<I: IntoIterator, R>(cancel: &Cancel, items: I, f: &impl Fn(I::Item) -> R) -> Vec<R> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| call_item(cancel, index, f, item))
+        .collect()
+}
