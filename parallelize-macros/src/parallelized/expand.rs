@@ -1,0 +1,203 @@
+//! The companions' tokens: `NAME_par` and, for `Result` functions, `NAME_try_par`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{FnArg, GenericParam, Ident, Path};
+
+use super::args::Options;
+use super::model::{Function, ItemFn};
+use super::signature::CompanionSignature;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `NAME_par`: every result, in order.
+    Map,
+    /// `NAME_try_par`: the sequential `collect::<Result<Vec<_>, _>>()`.
+    Try,
+}
+
+/// The companions of `function`, to be emitted beside it.
+pub(crate) fn companions(
+    item: &ItemFn,
+    function: &Function,
+    options: &Options,
+) -> syn::Result<TokenStream> {
+    let signature = CompanionSignature::new(function, &options.krate)?;
+    let mut tokens = companion(item, function, &signature, &options.krate, Kind::Map);
+    if function.returns_result && !options.no_try_par {
+        tokens.extend(companion(
+            item,
+            function,
+            &signature,
+            &options.krate,
+            Kind::Try,
+        ));
+    }
+    Ok(tokens)
+}
+
+fn companion(
+    item: &ItemFn,
+    function: &Function,
+    signature: &CompanionSignature,
+    krate: &Path,
+    kind: Kind,
+) -> TokenStream {
+    let Function {
+        carried_attrs,
+        vis,
+        unsafety,
+        ident,
+        ..
+    } = function;
+    let name = match kind {
+        Kind::Map => format_ident!("{}_par", ident),
+        Kind::Try => format_ident!("{}_try_par", ident),
+    };
+    let doc = doc(item, function, krate, kind);
+    let params = &signature.generics.params;
+    let where_clause = &signature.generics.where_clause;
+    let item_type = &signature.item;
+    let output = &signature.output;
+
+    let args = Ident::new("__parallelize_args", Span::mixed_site());
+    let njobs = Ident::new("__parallelize_njobs", Span::mixed_site());
+    let receiver = signature
+        .receiver_lifetime
+        .as_ref()
+        .map(|lifetime| quote!(&#lifetime self,));
+
+    let (return_type, engine) = match kind {
+        Kind::Map => (quote!(::std::vec::Vec<#output>), quote!(par_map)),
+        Kind::Try => (
+            quote! {
+                ::core::result::Result<
+                    ::std::vec::Vec<<#output as #krate::__private::TryOutput>::Ok>,
+                    <#output as #krate::__private::TryOutput>::Err,
+                >
+            },
+            quote!(try_par_map),
+        ),
+    };
+
+    let closure = call_closure(function);
+    let deprecated = carried_attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("deprecated"))
+        .then(|| quote!(#[allow(deprecated)]));
+    let unsafe_allow = unsafety.map(|_| quote!(#[allow(unused_unsafe)]));
+
+    quote! {
+        #(#carried_attrs)*
+        #(#[doc = #doc])*
+        #deprecated
+        #unsafe_allow
+        #[track_caller]
+        #vis #unsafety fn #name<#params>(
+            #receiver
+            #args: impl ::core::iter::IntoIterator<Item = #item_type>,
+            #njobs: impl ::core::convert::Into<#krate::__private::Jobs>,
+        ) -> #return_type
+        #where_clause
+        {
+            #krate::__private::#engine(#args, #njobs, #closure)
+        }
+    }
+}
+
+/// `|(a0, a1)| NAME::<T>(a0, a1)`: one item in, one call out.
+fn call_closure(function: &Function) -> TokenStream {
+    let arguments: Vec<Ident> = (0..function.inputs.len())
+        .map(|index| Ident::new(&format!("__parallelize_arg{index}"), Span::mixed_site()))
+        .collect();
+    let pattern = match arguments.as_slice() {
+        [] => quote!(()),
+        [only] => quote!(#only),
+        many => quote!((#(#many,)*)),
+    };
+    let ident = &function.ident;
+    // Explicit type and const arguments, so that a parameter that appears only in the result
+    // is still known; lifetimes are left to inference (late-bound ones cannot be given).
+    let explicit: Vec<&Ident> = function
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(param) => Some(&param.ident),
+            GenericParam::Const(param) => Some(&param.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let turbofish = (!explicit.is_empty()).then(|| quote!(::<#(#explicit),*>));
+    let call = if function.receiver.is_some() {
+        quote!(Self::#ident #turbofish(self, #(#arguments),*))
+    } else {
+        quote!(#ident #turbofish(#(#arguments),*))
+    };
+    let call = match function.unsafety {
+        Some(unsafe_token) => quote!(#unsafe_token { #call }),
+        None => call,
+    };
+    quote!(|#pattern| #call)
+}
+
+/// The companion's doc comment, one string per line.
+fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<String> {
+    let ident = &function.ident;
+    let target = if function.receiver.is_some() {
+        format!("[`{ident}`](Self::{ident})")
+    } else {
+        format!("[`{ident}`]")
+    };
+    let patterns: Vec<String> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(typed) => Some(typed.pat.to_token_stream().to_string()),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let items = match patterns.as_slice() {
+        [] => "Each item of `args` is `()`: one call per item.".to_owned(),
+        [only] => format!("Each item of `args` is the argument `{only}` of one call."),
+        many => format!(
+            "Each item of `args` is the tuple `({})` of one call's arguments.",
+            many.join(", ")
+        ),
+    };
+    let jobs = krate
+        .to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .trim_start_matches("::")
+        .to_owned()
+        + "::Jobs";
+    let mut lines = vec![match kind {
+        Kind::Map => format!(
+            " Parallel companion of {target}, generated by `#[parallelized]`: calls it once per item of `args` on `njobs` workers and returns the results in input order."
+        ),
+        Kind::Try => format!(
+            " Parallel companion of {target}, generated by `#[parallelized]`: calls it once per item of `args` on `njobs` workers and returns what `args.into_iter().map(..).collect::<Result<Vec<_>, _>>()` returns: every success in input order, or the error of the lowest failing item. Items after a known failure are skipped, since they cannot change that answer."
+        ),
+    }];
+    lines.push(String::new());
+    lines.push(format!(" {items}"));
+    lines.push(String::new());
+    lines.push(format!(
+        " `njobs` follows joblib's rules (`4`: four workers, `-1`: all cores, `-2`: all but one; see [`Jobs`]({jobs})); with one worker the calls run in order on the calling thread."
+    ));
+    lines.push(String::new());
+    lines.push(" # Panics".to_owned());
+    lines.push(String::new());
+    lines.push(" If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned());
+    if function.unsafety.is_some() {
+        lines.push(String::new());
+        lines.push(" # Safety".to_owned());
+        lines.push(String::new());
+        lines.push(format!(
+            " Every item must meet the safety contract of {target}, with calls running on several threads at once."
+        ));
+    }
+    lines
+}

@@ -1,0 +1,44 @@
+//! `#[parallelized]`: options ([`args`]) and the function ([`model`]) are parsed and
+//! validated, then the companions' signature is derived ([`signature`]) and emitted
+//! ([`expand`]).
+
+mod args;
+mod expand;
+mod model;
+mod signature;
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+
+use args::Options;
+use model::{Function, ItemFn};
+
+/// The user's item, unchanged, followed by its companions, or by the errors that explain why
+/// there are none. The item is kept on error so that one mistake gives one message, not also
+/// a cascade of "cannot find function".
+pub(crate) fn expand(options: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(parsed) => parsed,
+        Err(error) => return with_error(item, error),
+    };
+    let options = Options::parse(options);
+    let function = Function::from_item(&parsed);
+    let companions = match (options, function) {
+        (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options),
+        (Err(mut first), Err(second)) => {
+            first.combine(second);
+            Err(first)
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    match companions {
+        Ok(companions) => quote!(#item #companions),
+        Err(error) => with_error(item, error),
+    }
+}
+
+fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
+    let mut tokens = item;
+    tokens.extend(error.into_compile_error());
+    tokens.into_token_stream()
+}

@@ -1,0 +1,223 @@
+//! What the annotated function is: parsed from tokens, then validated into a [`Function`].
+//!
+//! Only the signature is parsed; the body stays tokens and is re-emitted untouched. Every
+//! refusal is a `syn::Error` spanned on the user's offending token.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, FnArg, Generics, Ident, Lifetime, ReceiverKind, ReturnType, Safety, Signature,
+    Token, Type, Visibility,
+};
+
+/// The annotated item as written: attributes, visibility and signature. The body is only
+/// checked to be there: the item is re-emitted from its original tokens.
+pub(crate) struct ItemFn {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+}
+
+impl Parse for ItemFn {
+    fn parse(input: ParseStream) -> syn::Result<ItemFn> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        if input.fork().parse::<Signature>().is_err() {
+            return Err(not_a_function(input));
+        }
+        let sig: Signature = input.parse()?;
+        let body: TokenStream = input.parse()?;
+        match body.into_iter().next() {
+            Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace => {
+            }
+            other => {
+                let span = other.map_or_else(|| sig.span(), |token| token.span());
+                return Err(syn::Error::new(
+                    span,
+                    "`#[parallelized]` needs a function with a body: it is for free functions and methods of inherent impls, not for declarations in traits or extern blocks",
+                ));
+            }
+        }
+        Ok(ItemFn { attrs, vis, sig })
+    }
+}
+
+/// The error for an item that is not a function, spanned on its first keyword.
+fn not_a_function(input: ParseStream) -> syn::Error {
+    let (span, word) = match input.cursor().token_tree() {
+        Some((token, _)) => (token.span(), token.to_string()),
+        None => (Span::call_site(), String::new()),
+    };
+    let advice = match word.as_str() {
+        "impl" => "put it on the `&self` methods inside the impl instead",
+        "trait" => {
+            "trait methods cannot have companions; put it on a free function or an inherent method"
+        }
+        _ => "put it on a `fn`: a free function or a `&self` method of an inherent impl",
+    };
+    let what = if word.is_empty() {
+        String::from("nothing")
+    } else {
+        format!("`{word}`")
+    };
+    syn::Error::new(
+        span,
+        format!("`#[parallelized]` applies to functions, not to {what}: {advice}"),
+    )
+}
+
+/// A function that `#[parallelized]` accepts, with what the companions need to know.
+pub(crate) struct Function {
+    /// Attributes carried to the companions (`cfg`, `cfg_attr`, `deprecated`).
+    pub carried_attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub unsafety: Option<Token![unsafe]>,
+    pub ident: Ident,
+    pub generics: Generics,
+    /// `Some` for a `&self` method.
+    pub receiver: Option<SelfRef>,
+    /// The parameter types, receiver excluded, as written.
+    pub inputs: Vec<Type>,
+    /// The result type as written; `None` for `()`.
+    pub output: Option<Type>,
+    /// Whether the result is written as a path whose last segment is `Result`.
+    pub returns_result: bool,
+}
+
+/// The `&self` (or `&'a self`) of a method.
+pub(crate) struct SelfRef {
+    pub and_token: Token![&],
+    pub lifetime: Option<Lifetime>,
+    pub self_token: Token![self],
+}
+
+impl Function {
+    /// Validates the signature, collecting every refusal into one error.
+    pub(crate) fn from_item(item: &ItemFn) -> syn::Result<Function> {
+        let sig = &item.sig;
+        let mut errors = Errors::default();
+        if let Some(async_token) = &sig.asyncness {
+            errors.push(
+                async_token,
+                "`#[parallelized]` cannot run an `async fn`: its calls would only build futures. Parallelize a synchronous function, or run the futures on an async runtime",
+            );
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.push(
+                &variadic.dots,
+                "`#[parallelized]` cannot call a variadic function: every item must have the same parameters",
+            );
+        }
+        let mut receiver = None;
+        let mut inputs = Vec::new();
+        for arg in &sig.inputs {
+            match arg {
+                FnArg::Receiver(r) => match (&r.kind, r.mutability) {
+                    (ReceiverKind::Reference(and_token, lifetime, None), None) => {
+                        receiver = Some(SelfRef {
+                            and_token: *and_token,
+                            lifetime: lifetime.clone(),
+                            self_token: r.self_token,
+                        });
+                    }
+                    (ReceiverKind::Reference(_, _, Some(_)), _) => errors.push(
+                        r,
+                        "`#[parallelized]` cannot call a `&mut self` method in parallel: every worker would need the same exclusive borrow. Take `&self` and keep the state that changes in a `Mutex` or atomics, or parallelize a free function",
+                    ),
+                    (ReceiverKind::Value, _) => errors.push(
+                        r,
+                        "`#[parallelized]` cannot call a method that takes `self` by value in parallel: the first call would consume the object. Take `&self` instead",
+                    ),
+                    _ => errors.push(
+                        r,
+                        "`#[parallelized]` methods must take `&self`: this receiver cannot be shared between parallel calls",
+                    ),
+                },
+                FnArg::Typed(typed) => {
+                    if let Type::Reference(reference) = peel(&typed.ty) {
+                        if let Some(mut_token) = reference.mutability {
+                            let and_token = reference.and_token;
+                                errors.push(
+                                quote::quote!(#and_token #mut_token),
+                                "`#[parallelized]` cannot take `&mut` parameters: parallel calls return results, they do not write through borrows. Take the value and return the new one, or use rayon's `par_iter_mut` for updates in place",
+                            );
+                        }
+                    }
+                    inputs.push((*typed.ty).clone());
+                }
+            }
+        }
+        let output = match &sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some((**ty).clone()),
+        };
+        let returns_result = output.as_ref().is_some_and(is_result_path);
+        errors.finish()?;
+        Ok(Function {
+            carried_attrs: item
+                .attrs
+                .iter()
+                .filter(|attr| {
+                    let path = attr.path();
+                    path.is_ident("cfg") || path.is_ident("cfg_attr") || path.is_ident("deprecated")
+                })
+                .cloned()
+                .collect(),
+            vis: item.vis.clone(),
+            unsafety: match sig.safety {
+                Safety::Unsafe(token) => Some(token),
+                _ => None,
+            },
+            ident: sig.ident.clone(),
+            generics: sig.generics.clone(),
+            receiver,
+            inputs,
+            output,
+            returns_result,
+        })
+    }
+}
+
+/// `(T)` and invisible groups are the type inside them.
+fn peel(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => peel(&inner.elem),
+        Type::Group(inner) => peel(&inner.elem),
+        other => other,
+    }
+}
+
+/// Whether `ty` is written as a path whose last segment is `Result` (`Result<T, E>`,
+/// `io::Result<T>`, `anyhow::Result<T>`...).
+fn is_result_path(ty: &Type) -> bool {
+    match peel(ty) {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Result"),
+        _ => false,
+    }
+}
+
+/// Several spanned errors, reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, tokens: impl quote::ToTokens, message: &str) {
+        self.add(syn::Error::new_spanned(tokens, message));
+    }
+
+    fn add(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}

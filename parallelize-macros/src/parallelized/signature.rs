@@ -1,0 +1,385 @@
+//! The companions' signature, derived from the user's: every lifetime named, `impl Trait`
+//! arguments turned into generic parameters, the result's elided lifetimes resolved by Rust's
+//! elision rules, and the thread-safety bounds spanned at the user's types.
+//!
+//! The companion takes all arguments as one `impl IntoIterator<Item = (A1, .., Ak)>`, so an
+//! elided lifetime in `Ak` no longer gets its own parameter the way it does in the original
+//! signature, and output elision no longer sees it. Naming every one makes the companion mean
+//! exactly what the original means.
+
+use proc_macro2::Span;
+use quote::{ToTokens, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    GenericParam, Generics, Ident, Lifetime, LifetimeParam, ParenthesizedGenericArguments, Path,
+    TraitBound, Type, TypeFnPtr, TypeImplTrait, TypeParam, TypeReference, WherePredicate,
+    parse_quote,
+};
+
+use super::model::Function;
+
+/// What the companions' signatures are made of.
+pub(crate) struct CompanionSignature {
+    /// The original generics plus the named lifetimes and `impl Trait` parameters, with the
+    /// thread-safety bounds in the where clause.
+    pub generics: Generics,
+    /// The receiver's lifetime, named (`&'x self`), for methods.
+    pub receiver_lifetime: Option<Lifetime>,
+    /// `()`, `A1`, or `(A1, .., Ak)`: one item of `args`.
+    pub item: Type,
+    /// The result type with its elided lifetimes resolved; `()` when the function has none.
+    pub output: Type,
+}
+
+impl CompanionSignature {
+    pub(crate) fn new(function: &Function, krate: &Path) -> syn::Result<CompanionSignature> {
+        let mut namer = NameLifetimes::default();
+        let receiver_lifetime = function.receiver.as_ref().map(|receiver| {
+            receiver
+                .lifetime
+                .clone()
+                .unwrap_or_else(|| namer.fresh(receiver.and_token.span))
+        });
+        let inputs: Vec<Type> = function
+            .inputs
+            .iter()
+            .map(|ty| {
+                let mut ty = ty.clone();
+                namer.visit_type_mut(&mut ty);
+                ty
+            })
+            .collect();
+
+        // Rust's output elision: a `&self` method's elided result lifetimes are `self`'s;
+        // otherwise they are the one input lifetime if there is exactly one. With any other
+        // count the original is itself an error, which rustc reports on the original.
+        let elided_output = receiver_lifetime
+            .clone()
+            .or_else(|| match namer.used.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            });
+        let output: Type = match &function.output {
+            None => parse_quote!(()),
+            Some(ty) => {
+                let mut ty = ty.clone();
+                if let Some(lifetime) = elided_output {
+                    FillElided { lifetime }.visit_type_mut(&mut ty);
+                }
+                ty
+            }
+        };
+
+        let item: Type = match inputs.as_slice() {
+            [] => parse_quote!(()),
+            [only] => only.clone(),
+            many => parse_quote!((#(#many,)*)),
+        };
+
+        let mut generics = function.generics.clone();
+        let existing: Vec<GenericParam> = generics.params.iter().cloned().collect();
+        let lifetimes_first = existing
+            .iter()
+            .filter(|param| matches!(param, GenericParam::Lifetime(_)))
+            .cloned()
+            .chain(
+                namer
+                    .declared
+                    .iter()
+                    .map(|lifetime| GenericParam::Lifetime(LifetimeParam::new(lifetime.clone()))),
+            )
+            .chain(
+                existing
+                    .iter()
+                    .filter(|param| !matches!(param, GenericParam::Lifetime(_)))
+                    .cloned(),
+            )
+            .chain(namer.impl_params.iter().cloned().map(GenericParam::Type))
+            .collect();
+        generics.params = lifetimes_first;
+
+        // `SendArgument` and `SendResult` mean `Send` with an error message of their own, but
+        // rustc cannot see through them to `Send` for a type with generic parameters, so such a
+        // type is bounded by `Send` itself. A method may use its impl's parameters, which a
+        // macro on the method cannot see, so all of a method's types are too.
+        let mut generic_names: Vec<Ident> = generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                GenericParam::Type(param) => Some(param.ident.clone()),
+                _ => None,
+            })
+            .collect();
+        generic_names.push(Ident::new("Self", Span::call_site()));
+        let send: Path = parse_quote!(::core::marker::Send);
+        let pick = |ty: &Type, friendly: Path| {
+            if function.receiver.is_some() || mentions_any(ty, &generic_names) {
+                send.clone()
+            } else {
+                friendly
+            }
+        };
+        let mut bounds = Bounds::default();
+        for (written, named) in function.inputs.iter().zip(&inputs) {
+            let bound = pick(named, parse_quote!(#krate::__private::SendArgument));
+            bounds.require(written, named, &bound)?;
+        }
+        if let Some(written) = &function.output {
+            let bound = pick(&output, parse_quote!(#krate::__private::SendResult));
+            bounds.require(written, &output, &bound)?;
+        }
+        if let Some(receiver) = &function.receiver {
+            let span = receiver.self_token.span;
+            let bound = respan_path(&parse_quote!(#krate::__private::SharedReceiver), span);
+            bounds
+                .predicates
+                .push(syn::parse2(quote_spanned!(span=> Self: #bound))?);
+        }
+        let where_clause = generics.make_where_clause();
+        where_clause.predicates.extend(namer.outlives);
+        where_clause.predicates.extend(bounds.predicates);
+
+        Ok(CompanionSignature {
+            generics,
+            receiver_lifetime,
+            item,
+            output,
+        })
+    }
+}
+
+/// The thread-safety where-predicates, one per distinct type.
+#[derive(Default)]
+struct Bounds {
+    predicates: Vec<WherePredicate>,
+    seen: Vec<String>,
+}
+
+impl Bounds {
+    /// Requires `named: bound`, with every lifetime of `named` quantified (`for<'x> &'x T: ..`):
+    /// two bounds that differ only in a lifetime would be ambiguous for rustc (E0283), and a
+    /// bound for all lifetimes holds exactly when it holds for one, since `Send` and `Sync` do
+    /// not look at lifetimes. Spanned at the user's `written` type so that an error lands there.
+    fn require(&mut self, written: &Type, named: &Type, bound: &Path) -> syn::Result<()> {
+        if contains_impl_trait(named) {
+            // An `impl Trait` result cannot be named in a where clause; the engine's own
+            // bounds check it, less precisely spanned.
+            return Ok(());
+        }
+        let mut erased = named.clone();
+        let mut eraser = EraseLifetimes::default();
+        eraser.visit_type_mut(&mut erased);
+        let key = erased.to_token_stream().to_string();
+        if self.seen.contains(&key) {
+            return Ok(());
+        }
+        self.seen.push(key);
+        // rustc reports a predicate from its first token to its last, so the bound's tokens
+        // take the span of the type's last token: the report then covers the whole type.
+        let span = written.span();
+        let end = written
+            .to_token_stream()
+            .into_iter()
+            .last()
+            .map_or(span, |token| token.span());
+        let binder = if eraser.names.is_empty() {
+            None
+        } else {
+            let names = &eraser.names;
+            Some(quote_spanned!(span=> for<#(#names),*>))
+        };
+        // The bound's tokens take the user's span, so the diagnostic covers `written`.
+        let bound = respan_path(bound, end);
+        self.predicates
+            .push(syn::parse2(quote_spanned!(end=> #binder #erased: #bound))?);
+        Ok(())
+    }
+}
+
+fn respan_path(path: &Path, span: Span) -> proc_macro2::TokenStream {
+    path.to_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
+/// Names every elided lifetime of the argument types (`&T`, `'_`), records the lifetimes in use
+/// (for output elision), and turns `impl Trait` into generic parameters.
+#[derive(Default)]
+struct NameLifetimes {
+    /// The new lifetime parameters to declare.
+    declared: Vec<Lifetime>,
+    /// Every distinct lifetime the inputs use, named or not (output elision counts these).
+    used: Vec<Lifetime>,
+    impl_params: Vec<TypeParam>,
+    /// `T: 'a` for every `&'a T` of the inputs. The original signature implies these (a
+    /// reference never outlives its referent), but inside the companion's `impl IntoIterator`
+    /// the types imply nothing, so they are written out.
+    outlives: Vec<WherePredicate>,
+}
+
+impl NameLifetimes {
+    fn fresh(&mut self, span: Span) -> Lifetime {
+        let lifetime = Lifetime::new(&format!("'__parallelize_{}", self.declared.len()), span);
+        self.declared.push(lifetime.clone());
+        self.used.push(lifetime.clone());
+        lifetime
+    }
+
+    fn note_used(&mut self, lifetime: &Lifetime) {
+        if !self.used.iter().any(|known| known.ident == lifetime.ident) {
+            self.used.push(lifetime.clone());
+        }
+    }
+}
+
+impl VisitMut for NameLifetimes {
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(self.fresh(reference.and_token.span));
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
+        if let Some(lifetime) = &reference.lifetime {
+            let elem = &reference.elem;
+            self.outlives.push(parse_quote!(#elem: #lifetime));
+        }
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.fresh(lifetime.span());
+        } else {
+            self.note_used(lifetime);
+        }
+    }
+
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        visit_mut::visit_type_mut(self, ty);
+        if let Type::ImplTrait(TypeImplTrait { bounds, .. }) = ty {
+            let ident = Ident::new(
+                &format!("__ParallelizeImpl{}", self.impl_params.len()),
+                bounds.span(),
+            );
+            self.impl_params.push(parse_quote!(#ident: #bounds));
+            *ty = parse_quote!(#ident);
+        }
+    }
+
+    // Lifetimes in `fn(&T)`, `Fn(&T)` and `for<'a>` bounds belong to their own binder.
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
+    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
+        if bound.lifetimes.is_none() {
+            visit_mut::visit_trait_bound_mut(self, bound);
+        }
+    }
+}
+
+/// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks.
+struct FillElided {
+    lifetime: Lifetime,
+}
+
+impl VisitMut for FillElided {
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        if reference.lifetime.is_none() {
+            let mut lifetime = self.lifetime.clone();
+            lifetime.set_span(reference.and_token.span);
+            reference.lifetime = Some(lifetime);
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            let span = lifetime.span();
+            *lifetime = self.lifetime.clone();
+            lifetime.set_span(span);
+        }
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
+    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
+        if bound.lifetimes.is_none() {
+            visit_mut::visit_trait_bound_mut(self, bound);
+        }
+    }
+}
+
+/// Replaces every lifetime but `'static` by a fresh one, to be bound by `for<..>`.
+#[derive(Default)]
+struct EraseLifetimes {
+    names: Vec<Lifetime>,
+}
+
+impl VisitMut for EraseLifetimes {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident != "static" {
+            let fresh = Lifetime::new(
+                &format!("'__parallelize_any_{}", self.names.len()),
+                lifetime.span(),
+            );
+            self.names.push(fresh.clone());
+            *lifetime = fresh;
+        }
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
+    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
+        if bound.lifetimes.is_none() {
+            visit_mut::visit_trait_bound_mut(self, bound);
+        }
+    }
+}
+
+/// Whether `ty` names one of `names` (as the first segment of a path), or holds a macro, which
+/// might.
+fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
+    struct Finder<'a> {
+        names: &'a [Ident],
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if path
+                .segments
+                .first()
+                .is_some_and(|first| self.names.contains(&first.ident))
+            {
+                self.found = true;
+            }
+            visit::visit_path(self, path);
+        }
+        fn visit_type_macro(&mut self, _: &'ast syn::TypeMacro) {
+            self.found = true;
+        }
+    }
+    let mut finder = Finder {
+        names,
+        found: false,
+    };
+    finder.visit_type(ty);
+    finder.found
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl VisitMut for Finder {
+        fn visit_type_impl_trait_mut(&mut self, _: &mut TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type_mut(&mut ty.clone());
+    finder.0
+}
