@@ -9,6 +9,7 @@ pub use parallelize_runtime::{Jobs, JobsError, TryOutput, par_map, try_par_map};
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_runtime::{
-        Jobs, SendArgument, SendResult, SharedReceiver, TryOutput, par_map, try_par_map,
+        Jobs, One, SendArgument, SendResult, SharedReceiver, TryOutput, Tuple, map_items,
+        try_map_items,
     };
 }

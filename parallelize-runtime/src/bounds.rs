@@ -8,6 +8,8 @@
 //! own: rustc reports the supertrait). So they have no `Send` supertrait, and the engine, whose
 //! bounds are these traits, moves values across threads inside [`Sendable`].
 
+use std::marker::PhantomData;
+
 use crate::bounds::sealed::IsSend;
 
 /// An argument type of a `#[parallelized]` function: `Send`, because every item is moved to a
@@ -36,38 +38,85 @@ impl<T: ?Sized + Send> SendResult for T {}
 pub trait SharedReceiver: Sync {}
 impl<T: ?Sized + Sync> SharedReceiver for T {}
 
+/// Whether a companion's item is one argument ([`One`]) or a tuple of several ([`Tuple`]):
+/// the item is `Send` when each argument is, and for a tuple the compiler can only see that
+/// through the tuple's own impl below, component by component. (A tuple of arguments would
+/// otherwise need `(A1, A2): Send`, which a where clause `A1: SendArgument` does not give:
+/// every bad argument would be reported twice.)
+pub trait SendItem<Shape>: sealed::AllSend<Shape> {}
+impl<T: ?Sized + sealed::AllSend<Shape>, Shape> SendItem<Shape> for T {}
+
+/// The shape of an item that is one value: `()`, the single argument, or a result.
+pub enum One {}
+
+/// The shape of an item that is a tuple of two to sixteen arguments.
+pub enum Tuple {}
+
 mod sealed {
     /// `Send`, under a name that cannot be written outside this crate: so `SendArgument` and
     /// `SendResult`, which require it, hold for exactly the `Send` types.
     pub trait IsSend {}
     impl<T: ?Sized + Send> IsSend for T {}
+
+    /// Every component of the item is `IsSend`, so the item is `Send`.
+    pub trait AllSend<Shape> {}
+    impl<T: ?Sized + IsSend> AllSend<super::One> for T {}
+
+    macro_rules! tuples {
+        ($(($($name:ident),+))+) => {$(
+            impl<$($name: IsSend),+> AllSend<super::Tuple> for ($($name,)+) {}
+        )+};
+    }
+    tuples! {
+        (A, B)
+        (A, B, C)
+        (A, B, C, D)
+        (A, B, C, D, E)
+        (A, B, C, D, E, F)
+        (A, B, C, D, E, F, G)
+        (A, B, C, D, E, F, G, H)
+        (A, B, C, D, E, F, G, H, I)
+        (A, B, C, D, E, F, G, H, I, J)
+        (A, B, C, D, E, F, G, H, I, J, K)
+        (A, B, C, D, E, F, G, H, I, J, K, L)
+        (A, B, C, D, E, F, G, H, I, J, K, L, M)
+        (A, B, C, D, E, F, G, H, I, J, K, L, M, N)
+        (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O)
+        (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P)
+    }
 }
 
-/// A value of a type that is `Send` by [`IsSend`], carried across threads.
+/// A value whose type is `Send` by [`SendItem`], carried across threads.
 #[repr(transparent)]
-pub(crate) struct Sendable<T>(pub T);
+pub(crate) struct Sendable<T, Shape = One>(pub T, PhantomData<fn() -> Shape>);
 
-// SAFETY: `IsSend` is implemented by one impl only, `impl<T: ?Sized + Send> IsSend for T`, and
-// no other can exist: the trait lives in a private module, so no other crate can name it. So
-// `T: IsSend` implies `T: Send`, and moving a `Sendable<T>` to another thread moves a `T`, which
-// `T: Send` allows. (The compile-fail tests `rc_argument` and `rc_result` check that a type
-// that is not `Send` is refused.)
-unsafe impl<T: IsSend> Send for Sendable<T> {}
+// SAFETY: `AllSend` lives in a private module, so no other crate can implement it, and this
+// crate implements it only where `T` is `Send`: for `One`, on every `T: IsSend`; for `Tuple`,
+// on tuples whose every component is `IsSend`, and a tuple is `Send` when its components are.
+// `IsSend` in turn has one impl, `impl<T: ?Sized + Send> IsSend for T`. So `T: AllSend<Shape>`
+// implies `T: Send`, and moving a `Sendable<T, Shape>` to another thread moves a `T`, which
+// `T: Send` allows. (The compile-fail tests `rc_argument`, `rc_result` and
+// `cell_behind_reference` check that types that are not `Send` are refused.)
+unsafe impl<T: sealed::AllSend<Shape>, Shape> Send for Sendable<T, Shape> {}
 
-impl<T> Sendable<T> {
+impl<T, Shape> Sendable<T, Shape> {
+    pub(crate) fn new(value: T) -> Self {
+        Sendable(value, PhantomData)
+    }
+
     /// `Vec<T>` as `Vec<Sendable<T>>`, without touching the elements.
-    pub(crate) fn wrap_vec(items: Vec<T>) -> Vec<Sendable<T>> {
+    pub(crate) fn wrap_vec(items: Vec<T>) -> Vec<Self> {
         let mut items = std::mem::ManuallyDrop::new(items);
         let (pointer, length, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
         // SAFETY: `Sendable<T>` is `repr(transparent)` over `T`, so it has the size, alignment
         // and validity of `T`: the allocation, made for `capacity` `T`s, is one for `capacity`
         // `Sendable<T>`s, and its first `length` elements are initialised values of the new
         // type. `ManuallyDrop` keeps the old `Vec` from freeing the buffer the new one owns.
-        unsafe { Vec::from_raw_parts(pointer.cast::<Sendable<T>>(), length, capacity) }
+        unsafe { Vec::from_raw_parts(pointer.cast::<Self>(), length, capacity) }
     }
 
     /// `Vec<Sendable<T>>` as `Vec<T>`, without touching the elements.
-    pub(crate) fn unwrap_vec(items: Vec<Sendable<T>>) -> Vec<T> {
+    pub(crate) fn unwrap_vec(items: Vec<Self>) -> Vec<T> {
         let mut items = std::mem::ManuallyDrop::new(items);
         let (pointer, length, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
         // SAFETY: as in `wrap_vec`, the other way round.
@@ -77,7 +126,7 @@ impl<T> Sendable<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::Sendable;
+    use super::{One, Sendable};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static DROPS: AtomicUsize = AtomicUsize::new(0);
@@ -93,7 +142,7 @@ mod tests {
     fn vec_round_trip_keeps_elements_capacity_and_drops_each_once() {
         let mut items = Vec::with_capacity(10);
         items.extend((0..7).map(|i| Counted(format!("item {i}"))));
-        let wrapped = Sendable::wrap_vec(items);
+        let wrapped = Sendable::<_, One>::wrap_vec(items);
         assert_eq!((wrapped.len(), wrapped.capacity()), (7, 10));
         assert_eq!(wrapped[3].0.0, "item 3");
         let mut back = Sendable::unwrap_vec(wrapped);
@@ -108,9 +157,9 @@ mod tests {
 
     #[test]
     fn zero_sized_and_empty_vectors_round_trip() {
-        let units = Sendable::unwrap_vec(Sendable::wrap_vec(vec![(); 5]));
+        let units = Sendable::unwrap_vec(Sendable::<_, One>::wrap_vec(vec![(); 5]));
         assert_eq!(units.len(), 5);
-        let empty: Vec<String> = Sendable::unwrap_vec(Sendable::wrap_vec(Vec::new()));
+        let empty: Vec<String> = Sendable::unwrap_vec(Sendable::<_, One>::wrap_vec(Vec::new()));
         assert!(empty.is_empty());
     }
 }

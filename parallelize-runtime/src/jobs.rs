@@ -182,16 +182,18 @@ mod tests {
     fn positive_values_are_exact_even_beyond_the_cores() {
         assert_eq!(Jobs::new(1).workers(), 1);
         assert_eq!(Jobs::new(7).workers(), 7);
-        assert_eq!(Jobs::new(cores() as isize * 4).workers(), cores() * 4);
+        let cores_signed = isize::try_from(cores()).unwrap();
+        assert_eq!(Jobs::new(cores_signed * 4).workers(), cores() * 4);
     }
 
     #[test]
     fn negative_values_follow_joblib() {
         let n = cores();
+        let n_signed = isize::try_from(n).unwrap();
         assert_eq!(Jobs::new(-1).workers(), n);
         assert_eq!(Jobs::new(-2).workers(), (n - 1).max(1));
-        assert_eq!(Jobs::new(-(n as isize)).workers(), 1);
-        assert_eq!(Jobs::new(-(n as isize) - 5).workers(), 1);
+        assert_eq!(Jobs::new(-n_signed).workers(), 1);
+        assert_eq!(Jobs::new(-n_signed - 5).workers(), 1);
         assert_eq!(Jobs::new(isize::MIN).workers(), 1);
     }
 

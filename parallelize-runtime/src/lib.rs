@@ -11,7 +11,7 @@ mod panic;
 mod pool;
 mod try_output;
 
-pub use bounds::{SendArgument, SendResult, SharedReceiver};
+pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
 pub use jobs::{Jobs, JobsError};
-pub use map::{par_map, try_par_map};
+pub use map::{map_items, par_map, try_map_items, try_par_map};
 pub use try_output::TryOutput;

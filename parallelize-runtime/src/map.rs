@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::bounds::Sendable;
+use crate::bounds::{One, SendItem, Sendable};
 use crate::panic::{Cancel, call_item, guarded};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
@@ -40,6 +40,19 @@ where
     R: SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
+    map_items::<One, _, _, _>(items, jobs, f)
+}
+
+/// [`par_map`] for items of any [`SendItem`] shape: what the companions call.
+#[doc(hidden)]
+#[track_caller]
+pub fn map_items<Shape, I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Vec<R>
+where
+    I: IntoIterator,
+    I::Item: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
     let workers = jobs.into().workers();
     guarded(|cancel| {
         if workers == 1 {
@@ -49,12 +62,15 @@ where
         if items.len() <= 1 {
             return map_inline(cancel, items, &f);
         }
-        let items = Sendable::wrap_vec(items);
+        let items = Sendable::<_, Shape>::wrap_vec(items);
         let results = run_in_pool(workers, || {
             items
                 .into_par_iter()
                 .enumerate()
-                .map(|(index, Sendable(item))| Sendable(call_item(cancel, index, &f, item)))
+                .map(|(index, item)| {
+                    let item = item.0;
+                    Sendable::<_, One>::new(call_item(cancel, index, &f, item))
+                })
                 .collect()
         });
         Sendable::unwrap_vec(results)
@@ -88,6 +104,23 @@ where
     R: TryOutput + SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
+    try_map_items::<One, _, _, _>(items, jobs, f)
+}
+
+/// [`try_par_map`] for items of any [`SendItem`] shape: what the companions call.
+#[doc(hidden)]
+#[track_caller]
+pub fn try_map_items<Shape, I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    f: F,
+) -> Result<Vec<R::Ok>, R::Err>
+where
+    I: IntoIterator,
+    I::Item: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
     let workers = jobs.into().workers();
     guarded(|cancel| {
         if workers == 1 {
@@ -98,13 +131,14 @@ where
                 .map(|(index, item)| call_item(cancel, index, &f, item).into_result())
                 .collect();
         }
-        let items = Sendable::wrap_vec(items.into_iter().collect());
+        let items = Sendable::<_, Shape>::wrap_vec(items.into_iter().collect());
         let first_failure = AtomicUsize::new(usize::MAX);
         let slots: Vec<Option<Sendable<R>>> = run_in_pool(workers, || {
             items
                 .into_par_iter()
                 .enumerate()
-                .map(|(index, Sendable(item))| {
+                .map(|(index, item)| {
+                    let item = item.0;
                     // Relaxed: a stale value only means an item runs that could have been
                     // skipped; the answer is decided below from the slots, in order.
                     if index > first_failure.load(Ordering::Relaxed) {
@@ -114,7 +148,7 @@ where
                     if result.is_failure() {
                         first_failure.fetch_min(index, Ordering::Relaxed);
                     }
-                    Some(Sendable(result))
+                    Some(Sendable::new(result))
                 })
                 .collect()
         });

@@ -23,6 +23,11 @@ impl Options {
             if meta.path.is_ident("no_try_par") {
                 set_once(&meta, &mut no_try_par, true)
             } else if meta.path.is_ident("crate") {
+                if !meta.input.peek(syn::Token![=]) {
+                    return Err(meta.error(
+                        "`crate` takes the path of the `parallelize` crate: `crate = my_reexport::parallelize`",
+                    ));
+                }
                 let path: Path = meta.value()?.parse()?;
                 set_once(&meta, &mut krate, path)
             } else {

@@ -1,12 +1,15 @@
 //! The companions' tokens: `NAME_par` and, for `Result` functions, `NAME_try_par`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
-use syn::{FnArg, GenericParam, Ident, Path};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{FnArg, GenericParam, Ident, Path, parse_quote};
 
 use super::args::Options;
 use super::model::{Function, ItemFn};
-use super::signature::CompanionSignature;
+use super::signature::{CompanionSignature, end_span, respan_path};
+
+/// The largest tuple of arguments whose components the runtime checks one by one.
+pub(crate) const MAX_TUPLE: usize = 16;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -56,7 +59,7 @@ fn companion(
     };
     let doc = doc(item, function, krate, kind);
     let params = &signature.generics.params;
-    let where_clause = &signature.generics.where_clause;
+    let mut where_clause = signature.generics.where_clause.clone();
     let item_type = &signature.item;
     let output = &signature.output;
 
@@ -68,30 +71,65 @@ fn companion(
         .map(|lifetime| quote!(&#lifetime self,));
 
     let (return_type, engine) = match kind {
-        Kind::Map => (quote!(::std::vec::Vec<#output>), quote!(par_map)),
-        Kind::Try => (
-            quote! {
-                ::core::result::Result<
-                    ::std::vec::Vec<<#output as #krate::__private::TryOutput>::Ok>,
-                    <#output as #krate::__private::TryOutput>::Err,
-                >
-            },
-            quote!(try_par_map),
-        ),
+        Kind::Map => (quote!(::std::vec::Vec<#output>), quote!(map_items)),
+        Kind::Try => {
+            // Spanned at the user's result type: a type named `Result` that is not
+            // `std::result::Result` is reported there, with the advice to opt out.
+            let span = function
+                .output
+                .as_ref()
+                .map_or_else(Span::call_site, end_span);
+            let try_output = respan_path(&parse_quote!(#krate::__private::TryOutput), span);
+            // Stated in the where clause too, so that the body may assume it: a type that is
+            // not a `Result` is then reported once, at the user's type.
+            if let Ok(predicate) = syn::parse2(quote_spanned!(span=> #output: #try_output)) {
+                where_clause
+                    .get_or_insert_with(|| parse_quote!(where))
+                    .predicates
+                    .push(predicate);
+            }
+            (
+                quote_spanned! {span=>
+                    ::core::result::Result<
+                        ::std::vec::Vec<<#output as #try_output>::Ok>,
+                        <#output as #try_output>::Err,
+                    >
+                },
+                quote!(try_map_items),
+            )
+        }
     };
 
     let closure = call_closure(function);
+    // How the item is checked to be `Send`: a tuple component by component (see
+    // `parallelize_runtime::SendItem`), up to the arity that the runtime spells out.
+    let shape = if (2..=MAX_TUPLE).contains(&function.inputs.len()) {
+        quote!(Tuple)
+    } else {
+        quote!(One)
+    };
     let deprecated = carried_attrs
         .iter()
         .any(|attr| attr.path().is_ident("deprecated"))
         .then(|| quote!(#[allow(deprecated)]));
     let unsafe_allow = unsafety.map(|_| quote!(#[allow(unused_unsafe)]));
+    let checks = &signature.definition_checks;
+    let definition_check = (kind == Kind::Map && !checks.is_empty()).then(|| {
+        quote! {
+            // Never called: its where clause is checked where the function is defined.
+            #[allow(dead_code, clippy::trivially_copy_pass_by_ref)]
+            fn __parallelize_definition_check() where #(#checks),* {}
+        }
+    });
 
     quote! {
         #(#carried_attrs)*
         #(#[doc = #doc])*
         #deprecated
         #unsafe_allow
+        // The bounds that the companion adds carry the user's spans, so that errors land on
+        // the user's types; these lints would read them as the user's own style.
+        #[allow(clippy::multiple_bound_locations, clippy::type_complexity)]
         #[track_caller]
         #vis #unsafety fn #name<#params>(
             #receiver
@@ -100,7 +138,8 @@ fn companion(
         ) -> #return_type
         #where_clause
         {
-            #krate::__private::#engine(#args, #njobs, #closure)
+            #definition_check
+            #krate::__private::#engine::<#krate::__private::#shape, _, _, _>(#args, #njobs, #closure)
         }
     }
 }

@@ -105,7 +105,7 @@ impl Function {
         }
         if let Some(variadic) = &sig.variadic {
             errors.push(
-                &variadic.dots,
+                variadic.dots,
                 "`#[parallelized]` cannot call a variadic function: every item must have the same parameters",
             );
         }
@@ -135,14 +135,14 @@ impl Function {
                     ),
                 },
                 FnArg::Typed(typed) => {
-                    if let Type::Reference(reference) = peel(&typed.ty) {
-                        if let Some(mut_token) = reference.mutability {
-                            let and_token = reference.and_token;
-                                errors.push(
-                                quote::quote!(#and_token #mut_token),
-                                "`#[parallelized]` cannot take `&mut` parameters: parallel calls return results, they do not write through borrows. Take the value and return the new one, or use rayon's `par_iter_mut` for updates in place",
-                            );
-                        }
+                    if let Type::Reference(reference) = peel(&typed.ty)
+                        && let Some(mut_token) = reference.mutability
+                    {
+                        let and_token = reference.and_token;
+                        errors.push(
+                            quote::quote!(#and_token #mut_token),
+                            "`#[parallelized]` cannot take `&mut` parameters: parallel calls return results, they do not write through borrows. Take the value and return the new one, or use rayon's `par_iter_mut` for updates in place",
+                        );
                     }
                     inputs.push((*typed.ty).clone());
                 }

@@ -31,6 +31,9 @@ pub(crate) struct CompanionSignature {
     pub item: Type,
     /// The result type with its elided lifetimes resolved; `()` when the function has none.
     pub output: Type,
+    /// Thread-safety predicates with every lifetime `'static`, for a check at the definition
+    /// (see [`Bounds::definition_checks`]).
+    pub definition_checks: Vec<WherePredicate>,
 }
 
 impl CompanionSignature {
@@ -79,81 +82,105 @@ impl CompanionSignature {
         };
 
         let mut generics = function.generics.clone();
-        let existing: Vec<GenericParam> = generics.params.iter().cloned().collect();
-        let lifetimes_first = existing
-            .iter()
-            .filter(|param| matches!(param, GenericParam::Lifetime(_)))
-            .cloned()
-            .chain(
-                namer
-                    .declared
-                    .iter()
-                    .map(|lifetime| GenericParam::Lifetime(LifetimeParam::new(lifetime.clone()))),
-            )
-            .chain(
-                existing
-                    .iter()
-                    .filter(|param| !matches!(param, GenericParam::Lifetime(_)))
-                    .cloned(),
-            )
-            .chain(namer.impl_params.iter().cloned().map(GenericParam::Type))
-            .collect();
-        generics.params = lifetimes_first;
-
-        // `SendArgument` and `SendResult` mean `Send` with an error message of their own, but
-        // rustc cannot see through them to `Send` for a type with generic parameters, so such a
-        // type is bounded by `Send` itself. A method may use its impl's parameters, which a
-        // macro on the method cannot see, so all of a method's types are too.
-        let mut generic_names: Vec<Ident> = generics
-            .params
-            .iter()
-            .filter_map(|param| match param {
-                GenericParam::Type(param) => Some(param.ident.clone()),
-                _ => None,
-            })
-            .collect();
-        generic_names.push(Ident::new("Self", Span::call_site()));
-        let send: Path = parse_quote!(::core::marker::Send);
-        let pick = |ty: &Type, friendly: Path| {
-            if function.receiver.is_some() || mentions_any(ty, &generic_names) {
-                send.clone()
-            } else {
-                friendly
-            }
-        };
-        let mut bounds = Bounds::default();
-        for (written, named) in function.inputs.iter().zip(&inputs) {
-            let bound = pick(named, parse_quote!(#krate::__private::SendArgument));
-            bounds.require(written, named, &bound)?;
-        }
-        if let Some(written) = &function.output {
-            let bound = pick(&output, parse_quote!(#krate::__private::SendResult));
-            bounds.require(written, &output, &bound)?;
-        }
-        if let Some(receiver) = &function.receiver {
-            let span = receiver.self_token.span;
-            let bound = respan_path(&parse_quote!(#krate::__private::SharedReceiver), span);
-            bounds
-                .predicates
-                .push(syn::parse2(quote_spanned!(span=> Self: #bound))?);
-        }
+        generics.params = merged_params(&generics, &namer);
+        let bounds = thread_bounds(function, krate, &generics, &inputs, &output)?;
         let where_clause = generics.make_where_clause();
         where_clause.predicates.extend(namer.outlives);
-        where_clause.predicates.extend(bounds.predicates);
+        where_clause
+            .predicates
+            .extend(bounds.predicates.iter().cloned());
 
         Ok(CompanionSignature {
             generics,
             receiver_lifetime,
             item,
             output,
+            definition_checks: bounds.definition_checks,
         })
     }
+}
+
+/// The companion's generic parameters: the original ones plus the named lifetimes and the
+/// `impl Trait` parameters, lifetimes first as Rust requires.
+fn merged_params(
+    generics: &Generics,
+    namer: &NameLifetimes,
+) -> syn::punctuated::Punctuated<GenericParam, syn::Token![,]> {
+    let is_lifetime = |param: &&GenericParam| matches!(param, GenericParam::Lifetime(_));
+    let fresh_lifetimes = namer
+        .declared
+        .iter()
+        .map(|lifetime| GenericParam::Lifetime(LifetimeParam::new(lifetime.clone())));
+    generics
+        .params
+        .iter()
+        .filter(is_lifetime)
+        .cloned()
+        .chain(fresh_lifetimes)
+        .chain(generics.params.iter().filter(|p| !is_lifetime(p)).cloned())
+        .chain(namer.impl_params.iter().cloned().map(GenericParam::Type))
+        .collect()
+}
+
+/// The thread-safety bounds on the arguments, the result and `Self`.
+///
+/// `SendArgument` and `SendResult` mean `Send` with an error message of their own, but rustc
+/// cannot see through them to `Send` for a type with generic parameters, so such a type is
+/// bounded by `Send` itself. A method may use its impl's parameters, which a macro on the
+/// method cannot see, so all of a method's types are too.
+fn thread_bounds(
+    function: &Function,
+    krate: &Path,
+    generics: &Generics,
+    inputs: &[Type],
+    output: &Type,
+) -> syn::Result<Bounds> {
+    let mut generic_names: Vec<Ident> = generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(param) => Some(param.ident.clone()),
+            _ => None,
+        })
+        .collect();
+    generic_names.push(Ident::new("Self", Span::call_site()));
+    let too_many = function.inputs.len() > super::expand::MAX_TUPLE;
+    let pick = |ty: &Type, friendly: Path| -> Path {
+        if too_many || function.receiver.is_some() || mentions_any(ty, &generic_names) {
+            parse_quote!(::core::marker::Send)
+        } else {
+            friendly
+        }
+    };
+    let mut bounds = Bounds::default();
+    for (written, named) in function.inputs.iter().zip(inputs) {
+        let bound = pick(named, parse_quote!(#krate::__private::SendArgument));
+        bounds.require(written, named, &bound)?;
+    }
+    if let Some(written) = &function.output {
+        let bound = pick(output, parse_quote!(#krate::__private::SendResult));
+        bounds.require(written, output, &bound)?;
+    }
+    if let Some(receiver) = &function.receiver {
+        let span = receiver.self_token.span;
+        let bound = respan_path(&parse_quote!(#krate::__private::SharedReceiver), span);
+        bounds
+            .predicates
+            .push(syn::parse2(quote_spanned!(span=> Self: #bound))?);
+    }
+    Ok(bounds)
 }
 
 /// The thread-safety where-predicates, one per distinct type.
 #[derive(Default)]
 struct Bounds {
     predicates: Vec<WherePredicate>,
+    /// rustc checks a where-predicate at the definition only when it is global: no generic
+    /// parameter, no lifetime, no `for<..>`. A predicate over a type with lifetimes is
+    /// otherwise checked at each call, far from the type. So for concrete types with
+    /// lifetimes the same bound is also stated with every lifetime `'static` (`Send` does not
+    /// look at lifetimes), in a function of its own whose only job is to be checked.
+    definition_checks: Vec<WherePredicate>,
     seen: Vec<String>,
 }
 
@@ -163,42 +190,57 @@ impl Bounds {
     /// bound for all lifetimes holds exactly when it holds for one, since `Send` and `Sync` do
     /// not look at lifetimes. Spanned at the user's `written` type so that an error lands there.
     fn require(&mut self, written: &Type, named: &Type, bound: &Path) -> syn::Result<()> {
+        // Generic types are bounded by `Send` itself and checked where the companion is used.
+        let bound_is_send = bound
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Send");
         if contains_impl_trait(named) {
             // An `impl Trait` result cannot be named in a where clause; the engine's own
             // bounds check it, less precisely spanned.
             return Ok(());
         }
         let mut erased = named.clone();
-        let mut eraser = EraseLifetimes::default();
-        eraser.visit_type_mut(&mut erased);
+        let mut quantifier = EraseLifetimes::default();
+        quantifier.visit_type_mut(&mut erased);
         let key = erased.to_token_stream().to_string();
         if self.seen.contains(&key) {
             return Ok(());
         }
         self.seen.push(key);
-        // rustc reports a predicate from its first token to its last, so the bound's tokens
-        // take the span of the type's last token: the report then covers the whole type.
-        let span = written.span();
-        let end = written
-            .to_token_stream()
-            .into_iter()
-            .last()
-            .map_or(span, |token| token.span());
-        let binder = if eraser.names.is_empty() {
+        let end = end_span(written);
+        let binder = if quantifier.names.is_empty() {
             None
         } else {
-            let names = &eraser.names;
-            Some(quote_spanned!(span=> for<#(#names),*>))
+            let bound_lifetimes = &quantifier.names;
+            Some(quote_spanned!(end=> for<#(#bound_lifetimes),*>))
         };
         // The bound's tokens take the user's span, so the diagnostic covers `written`.
         let bound = respan_path(bound, end);
         self.predicates
             .push(syn::parse2(quote_spanned!(end=> #binder #erased: #bound))?);
+        if binder.is_some() && !bound_is_send {
+            let mut with_static = named.clone();
+            StaticLifetimes.visit_type_mut(&mut with_static);
+            self.definition_checks
+                .push(syn::parse2(quote_spanned!(end=> #with_static: #bound))?);
+        }
         Ok(())
     }
 }
 
-fn respan_path(path: &Path, span: Span) -> proc_macro2::TokenStream {
+/// The span to give the tokens that follow a user's type in a where-predicate (`: Bound`).
+/// rustc reports a predicate from its first token to its last, so with the span of the type's
+/// last token the report covers exactly the user's type.
+pub(crate) fn end_span(ty: &Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .last()
+        .map_or_else(|| ty.span(), |token| token.span())
+}
+
+/// `path` with every token spanned at `span`.
+pub(crate) fn respan_path(path: &Path, span: Span) -> proc_macro2::TokenStream {
     path.to_token_stream()
         .into_iter()
         .map(|mut token| {
@@ -370,6 +412,24 @@ fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
     };
     finder.visit_type(ty);
     finder.found
+}
+
+/// Makes every lifetime `'static`.
+struct StaticLifetimes;
+
+impl VisitMut for StaticLifetimes {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        *lifetime = Lifetime::new("'static", lifetime.span());
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
+    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
+        if bound.lifetimes.is_none() {
+            visit_mut::visit_trait_bound_mut(self, bound);
+        }
+    }
 }
 
 fn contains_impl_trait(ty: &Type) -> bool {

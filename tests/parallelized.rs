@@ -1,0 +1,380 @@
+//! `#[parallelized]` companions: every supported signature shape, order, `Result` semantics.
+
+// The functions have the shapes under test, not the shapes clippy would choose.
+#![allow(
+    clippy::needless_pass_by_value,
+    clippy::trivially_copy_pass_by_ref,
+    clippy::multiple_bound_locations,
+    clippy::float_cmp,
+    clippy::useless_vec
+)]
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parallelize::parallelized;
+
+#[parallelized]
+fn pow(x: f64, y: f64) -> f64 {
+    x.powf(y)
+}
+
+#[parallelized]
+fn seven() -> u8 {
+    7
+}
+
+#[parallelized]
+fn successor(x: u64) -> u64 {
+    x + 1
+}
+
+#[parallelized]
+fn total_len(a: &str, b: &str) -> usize {
+    a.len() + b.len()
+}
+
+#[parallelized]
+fn head(xs: &[u8]) -> &u8 {
+    &xs[0]
+}
+
+#[parallelized]
+fn shout(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.ends_with('!') {
+        s
+    } else {
+        Cow::Owned(format!("{s}!"))
+    }
+}
+
+#[parallelized]
+fn longest<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if b.len() > a.len() { b } else { a }
+}
+
+#[parallelized]
+fn first_of<'a, 'b: 'a>(a: &'a str, _b: &'b str) -> &'a str {
+    a
+}
+
+#[parallelized]
+fn pair<T: Clone + Default>(x: T) -> (T, T)
+where
+    T: std::fmt::Debug,
+{
+    (x.clone(), T::default())
+}
+
+#[parallelized]
+fn made<T: Default>() -> T {
+    T::default()
+}
+
+#[parallelized]
+fn describe<T: Sync + ?Sized + std::fmt::Debug>(a: &T, b: &T) -> String {
+    format!("{a:?}/{b:?}")
+}
+
+#[parallelized]
+fn length<const N: usize>(x: [u8; N]) -> usize {
+    x.len() + usize::from(x[0])
+}
+
+#[parallelized]
+fn sum_parts((a, b): (u8, u16), mut c: u32) -> u32 {
+    c += u32::from(a) + u32::from(b);
+    c
+}
+
+#[parallelized]
+fn render(x: impl Display, suffix: impl Into<String>) -> String {
+    format!("{x}{}", suffix.into())
+}
+
+#[parallelized]
+fn apply(f: fn(&str) -> usize, s: &str) -> usize {
+    f(s)
+}
+
+/// Reads the byte behind `p`.
+///
+/// # Safety
+///
+/// `p` must point to a live byte.
+#[parallelized]
+unsafe fn read_byte(p: &u8) -> u8 {
+    // A stand-in for a real unsafe contract: the companion must be `unsafe` too.
+    *p
+}
+
+#[parallelized]
+fn parse(s: &str) -> Result<u8, std::num::ParseIntError> {
+    s.parse()
+}
+
+#[parallelized]
+fn file_len(s: &str) -> std::io::Result<usize> {
+    if s.is_empty() {
+        Err(std::io::Error::other("empty name"))
+    } else {
+        Ok(s.len())
+    }
+}
+
+mod own_result {
+    use parallelize::parallelized;
+
+    /// A type that is not `std::result::Result`, yet named `Result`.
+    #[derive(Debug, PartialEq)]
+    pub struct Result(pub u8);
+
+    #[parallelized(no_try_par)]
+    pub fn wrap(x: u8) -> Result {
+        Result(x)
+    }
+}
+
+mod visibility {
+    use parallelize::parallelized;
+
+    #[parallelized]
+    pub fn double(x: i32) -> i32 {
+        x * 2
+    }
+
+    #[parallelized]
+    #[cfg(any())]
+    pub fn never_compiled(x: NoSuchType) -> i32 {
+        x
+    }
+}
+
+struct Model {
+    weight: f64,
+}
+
+impl Model {
+    #[parallelized]
+    pub fn score(&self, x: f64) -> f64 {
+        x * self.weight
+    }
+
+    #[parallelized]
+    fn weight_of(&self, _xs: &[f64]) -> &f64 {
+        &self.weight
+    }
+
+    #[parallelized]
+    fn checked(&'_ self, x: f64) -> Result<f64, String> {
+        if x < 0.0 {
+            Err(format!("negative: {x}"))
+        } else {
+            Ok(x * self.weight)
+        }
+    }
+}
+
+struct Wrapper<T>(T);
+
+impl<T: Clone + Send + Sync> Wrapper<T> {
+    #[parallelized]
+    fn with(&self, n: usize) -> Vec<T> {
+        vec![self.0.clone(); n]
+    }
+}
+
+#[test]
+fn the_original_example() {
+    assert_eq!(pow_par(vec![(1.0, 0.5), (4.0, 0.5)], 4), [1.0, 2.0]);
+}
+
+#[test]
+fn the_original_function_is_kept_as_written() {
+    assert_eq!(pow(4.0, 0.5), 2.0);
+    assert_eq!(successor(1), 2);
+    assert_eq!(Model { weight: 2.0 }.score(3.0), 6.0);
+}
+
+#[test]
+fn results_come_in_input_order_for_every_worker_count() {
+    let expected: Vec<u64> = (1..=10_000).collect();
+    for njobs in [1, 2, 3, 7, 16, -1, -2] {
+        assert_eq!(successor_par(0..10_000, njobs), expected, "njobs = {njobs}");
+    }
+}
+
+#[test]
+fn arity_zero_takes_units_and_arity_one_the_argument_itself() {
+    assert_eq!(seven_par(vec![(); 3], 2), [7, 7, 7]);
+    assert_eq!(seven_par(std::iter::empty(), 2), Vec::<u8>::new());
+    assert_eq!(successor_par([41], 2), [42]);
+    assert_eq!(successor_par(Vec::new(), 2), Vec::<u64>::new());
+}
+
+#[test]
+fn borrowed_arguments_and_results() {
+    let words = vec![String::from("ab"), String::from("cde")];
+    let pairs: Vec<(&str, &str)> = words.iter().map(|w| (w.as_str(), "x")).collect();
+    assert_eq!(total_len_par(pairs, 2), [3, 4]);
+
+    let rows = vec![vec![1_u8, 2], vec![3]];
+    let heads: Vec<&u8> = head_par(rows.iter().map(Vec::as_slice), 2);
+    assert_eq!(heads, [&1, &3]);
+
+    let shouted = shout_par([Cow::Borrowed("hi"), Cow::Borrowed("ok!")], 2);
+    assert_eq!(shouted, ["hi!", "ok!"]);
+    assert!(matches!(shouted[1], Cow::Borrowed(_)));
+
+    assert_eq!(longest_par([("a", "bc"), ("def", "g")], 2), ["bc", "def"]);
+    assert_eq!(first_of_par([("a", "b")], 2), ["a"]);
+}
+
+#[test]
+fn generic_functions() {
+    assert_eq!(pair_par([1, 2], 2), [(1, 0), (2, 0)]);
+    assert_eq!(
+        pair_par(["x".to_owned()], 2),
+        [("x".to_owned(), String::new())]
+    );
+    let zeros: Vec<u32> = made_par([(), ()], 2);
+    assert_eq!(zeros, [0, 0]);
+    assert_eq!(describe_par([("a", "b")], 2), ["\"a\"/\"b\""]);
+    assert_eq!(describe_par([(&[1][..], &[2, 3][..])], 2), ["[1]/[2, 3]"]);
+    assert_eq!(length_par([[1_u8, 0, 0], [5, 0, 0]], 2), [4, 8]);
+}
+
+#[test]
+fn patterns_mut_parameters_impl_trait_and_fn_pointers() {
+    assert_eq!(sum_parts_par([((1, 2), 3), ((0, 0), 1)], 2), [6, 1]);
+    assert_eq!(render_par([(1, "a"), (2, "b")], 2), ["1a", "2b"]);
+    assert_eq!(apply_par([(str::len as fn(&str) -> usize, "four")], 2), [4]);
+}
+
+#[test]
+fn unsafe_functions_get_unsafe_companions() {
+    let bytes = [1_u8, 2, 3];
+    // SAFETY: every reference points into `bytes`, which outlives the call.
+    let read = unsafe { read_byte_par(bytes.iter(), 2) };
+    assert_eq!(read, bytes);
+}
+
+#[test]
+fn visibility_and_cfg_are_carried() {
+    assert_eq!(visibility::double_par([1, 2], 2), [2, 4]);
+}
+
+#[test]
+fn methods_taking_self_by_reference() {
+    let model = Model { weight: 2.0 };
+    assert_eq!(model.score_par([1.0, 2.0, 3.0], 2), [2.0, 4.0, 6.0]);
+    let data = [1.0];
+    assert_eq!(model.weight_of_par([&data[..]], 2), [&2.0]);
+    assert_eq!(model.checked_try_par([1.0, 2.0], 2), Ok(vec![2.0, 4.0]));
+    assert_eq!(
+        model.checked_try_par([1.0, -1.0, -2.0], 2),
+        Err("negative: -1".to_owned())
+    );
+    assert_eq!(
+        Wrapper('x').with_par([1, 2], 2),
+        [vec!['x'], vec!['x', 'x']]
+    );
+}
+
+#[test]
+fn the_par_companion_of_a_result_function_returns_every_result() {
+    let parsed = parse_par(["1", "x", "3"], 2);
+    assert_eq!(parsed[0], Ok(1));
+    assert!(parsed[1].is_err());
+    assert_eq!(parsed[2], Ok(3));
+}
+
+#[test]
+fn try_par_returns_what_the_sequential_collect_returns() {
+    for njobs in [1, 2, 3, -1] {
+        let inputs = ["1", "2", "300", "x", ""];
+        let sequential: Result<Vec<u8>, _> = inputs.iter().map(|s| parse(s)).collect();
+        assert_eq!(parse_try_par(inputs, njobs), sequential, "njobs = {njobs}");
+        assert_eq!(parse_try_par(["7", "8"], njobs), Ok(vec![7, 8]));
+        assert_eq!(parse_try_par(Vec::<&str>::new(), njobs), Ok(vec![]));
+    }
+    assert_eq!(file_len_try_par(["ab", "c"], 2).unwrap(), [2, 1]);
+    assert_eq!(
+        file_len_try_par(["ab", ""], 2).unwrap_err().to_string(),
+        "empty name"
+    );
+}
+
+/// The lowest failing index wins even when a later item fails first in time.
+#[parallelized]
+fn fail_at(index: usize, slow: bool) -> Result<usize, usize> {
+    if slow {
+        // Some real work, so that the faster failure is recorded first.
+        let mut x = index;
+        for _ in 0..2_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        std::hint::black_box(x);
+    }
+    if index == 2 || index == 7 {
+        Err(index)
+    } else {
+        Ok(index)
+    }
+}
+
+#[test]
+fn try_par_reports_the_lowest_failing_index_not_the_first_in_time() {
+    let items: Vec<(usize, bool)> = (0..10).map(|i| (i, i == 2)).collect();
+    for njobs in [2, 3, 4] {
+        assert_eq!(
+            fail_at_try_par(items.clone(), njobs),
+            Err(2),
+            "njobs = {njobs}"
+        );
+    }
+}
+
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[parallelized]
+fn counted(index: usize) -> Result<usize, String> {
+    CALLS.fetch_add(1, Ordering::SeqCst);
+    if index == 0 {
+        return Err("item 0 is bad".to_owned());
+    }
+    let mut x = index;
+    for _ in 0..20_000 {
+        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    Ok(x)
+}
+
+#[test]
+fn try_par_skips_work_past_a_known_failure() {
+    let total = 10_000;
+    assert_eq!(
+        counted_try_par(0..total, 2),
+        Err("item 0 is bad".to_owned())
+    );
+    let calls = CALLS.load(Ordering::SeqCst);
+    assert!(
+        calls < total / 2,
+        "{calls} of {total} items ran after item 0 failed"
+    );
+}
+
+#[test]
+fn a_function_returning_another_type_named_result_can_opt_out() {
+    use own_result::{Result, wrap_par};
+    assert_eq!(wrap_par([1, 2], 2), [Result(1), Result(2)]);
+}
+
+#[test]
+fn integer_njobs_of_any_width_and_a_jobs_value_work() {
+    let expected = vec![1, 2];
+    assert_eq!(successor_par([0, 1], 2_u8), expected);
+    assert_eq!(successor_par([0, 1], -1_i64), expected);
+    assert_eq!(successor_par([0, 1], parallelize::Jobs::new(3)), expected);
+}

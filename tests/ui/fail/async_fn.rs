@@ -1,0 +1,8 @@
+use parallelize::parallelized;
+
+#[parallelized]
+async fn fetch(id: u32) -> u32 {
+    id
+}
+
+fn main() {}

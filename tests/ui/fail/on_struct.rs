@@ -1,0 +1,8 @@
+use parallelize::parallelized;
+
+#[parallelized]
+struct Point {
+    x: f64,
+}
+
+fn main() {}
