@@ -1,11 +1,119 @@
 //! Data-parallel work as easy to write as a list comprehension, at the speed of hand-written
-//! rayon.
+//! [rayon](https://docs.rs/rayon), checked at compile time.
+//!
+//! The ideas are the ones Python users learned with `multiprocessing` and then joblib: map a
+//! function over a list on a pool of workers, in order; wrap a function so that it takes a list
+//! of argument tuples; size the pool with `njobs`. Here they are checked by the compiler: data
+//! that cannot cross threads is refused with an error on your own type, not discovered at run
+//! time.
+//!
+//! # `#[parallelized]`: a parallel companion beside a function
+//!
+//! ```
+//! use parallelize::parallelized;
+//!
+//! #[parallelized]
+//! fn pow(x: f64, y: f64) -> f64 {
+//!     x.powf(y)
+//! }
+//!
+//! // `pow` is untouched; `pow_par` takes the argument tuples and `njobs`.
+//! let roots: Vec<f64> = pow_par(vec![(1.0, 0.5), (4.0, 0.5), (9.0, 0.5)], 4);
+//! assert_eq!(roots, [1.0, 2.0, 3.0]);
+//! ```
+//!
+//! `NAME_par(args, njobs)` returns one result per item, **in input order**. Each item is `()`
+//! for a function without arguments, the argument itself for one, and a tuple for more. A
+//! function that returns a `Result` also gets `NAME_try_par`, which returns exactly what the
+//! sequential `collect::<Result<Vec<_>, _>>()` would: the error of the lowest failing item, or
+//! every success.
+//!
+//! ```
+//! use parallelize::parallelized;
+//!
+//! #[parallelized]
+//! fn parse(s: &str) -> Result<u16, std::num::ParseIntError> {
+//!     s.parse()
+//! }
+//!
+//! assert_eq!(parse_try_par(["1", "20", "300"], 2), Ok(vec![1, 20, 300]));
+//! assert!(parse_try_par(["1", "x", "300"], 2).is_err());
+//! ```
+//!
+//! See [`parallelized`] for every supported signature (generics, borrowed arguments and
+//! results, patterns, `impl Trait`, `unsafe fn`, `&self` methods) and the code it generates.
+//!
+//! # `par_map`: the same engine for a closure
+//!
+//! ```
+//! let lengths = parallelize::par_map(["a", "bb", "ccc"], -1, str::len);
+//! assert_eq!(lengths, [1, 2, 3]);
+//! ```
+//!
+//! # `njobs`
+//!
+//! Every entry point takes `njobs: impl Into<`[`Jobs`]`>`, so an integer works: `4` is four
+//! workers (also more than the machine has cores), `-1` every core, `-k` all cores but
+//! `k - 1` (joblib's rule), and `0` is refused with a panic that names `njobs`
+//! ([`Jobs::try_new`] checks a value read from configuration). With one worker the calls run
+//! inline on the calling thread, in order, with no thread hop.
+//!
+//! Pools are built once per size and kept for the life of the process; a call from outside
+//! any pool whose size matches rayon's global pool uses that. Never more than `n` calls run at
+//! once. A parallel call made inside another one's task works, never deadlocks, and uses at
+//! most as many threads as the distinct sizes in use add up to.
+//!
+//! # Thread safety, checked by the compiler
+//!
+//! Arguments are moved to worker threads and results moved back, so both must be [`Send`];
+//! a `&self` method is called from every worker at once, so `Self` must be [`Sync`]. Unlike a
+//! sequential loop, a parallel call asks this, and `#[parallelized]` says so at your type:
+//!
+//! ```text
+//! error[E0277]: `Rc<Vec<u64>>` cannot be sent to another thread, so `#[parallelized]` cannot hand it to a parallel call
+//!  --> src/main.rs:6:18
+//!   |
+//! 6 | fn total(values: Rc<Vec<u64>>, scale: u64) -> u64 {
+//!   |                  ^^^^^^^^^^^^ this argument type is not `Send`
+//!   |
+//!   = note: every item is moved to a worker thread: take a thread-safe type instead (`Arc` for `Rc`, ...)
+//! ```
+//!
+//! # Panics
+//!
+//! If a call panics, no new item starts, and the panic reaches the caller with a `String`
+//! payload that keeps the message and names the item: `item 7 panicked: boom`. The pools stay
+//! usable.
+//!
+//! ```
+//! use std::panic::catch_unwind;
+//!
+//! let payload = catch_unwind(|| {
+//!     parallelize::par_map(0..10, 2, |i| if i == 7 { panic!("boom") } else { i })
+//! })
+//! .unwrap_err();
+//! assert_eq!(payload.downcast_ref::<String>().unwrap(), "item 7 panicked: boom");
+//! ```
 
+/// The README's example, run as a doctest so that it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
+// Lets the macros' absolute paths (`::parallelize::...`) resolve in this crate's own tests.
 extern crate self as parallelize;
 
 pub use parallelize_macros::parallelized;
-pub use parallelize_runtime::{Jobs, JobsError, TryOutput, par_map, try_par_map};
+pub use parallelize_runtime::{
+    Jobs, JobsError, SendArgument, SendResult, TryOutput, par_map, try_par_map,
+};
 
+/// Everything a user of the crate needs: `use parallelize::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Jobs, par_map, parallelized, try_par_map};
+}
+
+/// What the macros' expansions call. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_runtime::{
