@@ -68,6 +68,25 @@ mod tests {
     }
 
     #[test]
+    fn a_call_from_outside_any_pool_uses_the_global_pool_when_the_size_matches() {
+        use rayon::prelude::*;
+        let global = rayon::current_num_threads();
+        let names: Vec<Option<String>> = run_in_pool(global, || {
+            (0..64)
+                .into_par_iter()
+                .map(|_| std::thread::current().name().map(str::to_owned))
+                .collect()
+        });
+        assert!(
+            names
+                .iter()
+                .flatten()
+                .all(|name| !name.starts_with("parallelize-")),
+            "a registry pool was used: {names:?}"
+        );
+    }
+
+    #[test]
     fn the_caller_pool_is_used_when_its_size_matches() {
         let inner =
             pool_of(4).install(|| run_in_pool(4, || rayon::current_thread_index().is_some()));

@@ -117,7 +117,7 @@ fn companion(
     let definition_check = (kind == Kind::Map && !checks.is_empty()).then(|| {
         quote! {
             // Never called: its where clause is checked where the function is defined.
-            #[allow(dead_code, clippy::trivially_copy_pass_by_ref)]
+            #[allow(dead_code)]
             fn __parallelize_definition_check() where #(#checks),* {}
         }
     });

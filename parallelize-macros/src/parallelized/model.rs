@@ -121,6 +121,14 @@ impl Function {
                             self_token: r.self_token,
                         });
                     }
+                    // `self: &Self` is `&self` written out.
+                    (ReceiverKind::Typed(_, ty), None) if shared_self(ty).is_some() => {
+                        receiver = shared_self(ty).map(|(and_token, lifetime)| SelfRef {
+                            and_token,
+                            lifetime,
+                            self_token: r.self_token,
+                        });
+                    }
                     (ReceiverKind::Reference(_, _, Some(_)), _) => errors.push(
                         r,
                         "`#[parallelized]` cannot call a `&mut self` method in parallel: every worker would need the same exclusive borrow. Take `&self` and keep the state that changes in a `Mutex` or atomics, or parallelize a free function",
@@ -176,6 +184,19 @@ impl Function {
             output,
             returns_result,
         })
+    }
+}
+
+/// `&Self` or `&'a Self`: its `&` and lifetime.
+fn shared_self(ty: &Type) -> Option<(Token![&], Option<Lifetime>)> {
+    match peel(ty) {
+        Type::Reference(reference)
+            if reference.mutability.is_none()
+                && matches!(peel(&reference.elem), Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self")) =>
+        {
+            Some((reference.and_token, reference.lifetime.clone()))
+        }
+        _ => None,
     }
 }
 

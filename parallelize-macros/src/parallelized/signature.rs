@@ -14,15 +14,15 @@ use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     GenericParam, Generics, Ident, Lifetime, LifetimeParam, ParenthesizedGenericArguments, Path,
-    TraitBound, Type, TypeFnPtr, TypeImplTrait, TypeParam, TypeReference, WherePredicate,
-    parse_quote,
+    TraitBound, Type, TypeFnPtr, TypeImplTrait, TypeReference, WherePredicate, parse_quote,
+    parse_quote_spanned,
 };
 
 use super::model::Function;
 
 /// What the companions' signatures are made of.
 pub(crate) struct CompanionSignature {
-    /// The original generics plus the named lifetimes and `impl Trait` parameters, with the
+    /// The original generics plus the named lifetimes, with the
     /// thread-safety bounds in the where clause.
     pub generics: Generics,
     /// The receiver's lifetime, named (`&'x self`), for methods.
@@ -118,7 +118,6 @@ fn merged_params(
         .cloned()
         .chain(fresh_lifetimes)
         .chain(generics.params.iter().filter(|p| !is_lifetime(p)).cloned())
-        .chain(namer.impl_params.iter().cloned().map(GenericParam::Type))
         .collect()
 }
 
@@ -251,14 +250,16 @@ pub(crate) fn respan_path(path: &Path, span: Span) -> proc_macro2::TokenStream {
 }
 
 /// Names every elided lifetime of the argument types (`&T`, `'_`), records the lifetimes in use
-/// (for output elision), and turns `impl Trait` into generic parameters.
+/// (for output elision), and adds `Send` (or `Sync`, behind `&`) to every `impl Trait` argument
+/// (it stays `impl Trait`, so that a turbofish takes the same arguments as on the original).
 #[derive(Default)]
 struct NameLifetimes {
     /// The new lifetime parameters to declare.
     declared: Vec<Lifetime>,
     /// Every distinct lifetime the inputs use, named or not (output elision counts these).
     used: Vec<Lifetime>,
-    impl_params: Vec<TypeParam>,
+    /// How many `&` the visit is inside.
+    behind_references: usize,
     /// `T: 'a` for every `&'a T` of the inputs. The original signature implies these (a
     /// reference never outlives its referent), but inside the companion's `impl IntoIterator`
     /// the types imply nothing, so they are written out.
@@ -285,8 +286,21 @@ impl VisitMut for NameLifetimes {
         if reference.lifetime.is_none() {
             reference.lifetime = Some(self.fresh(reference.and_token.span));
         }
+        self.behind_references += 1;
         visit_mut::visit_type_reference_mut(self, reference);
-        if let Some(lifetime) = &reference.lifetime {
+        self.behind_references -= 1;
+        let Some(lifetime) = &reference.lifetime else {
+            return;
+        };
+        if contains_impl_trait(&reference.elem) {
+            // `impl Trait` cannot stand in a where clause: the bound goes on it instead, and
+            // `&'a (impl A + B)` needs its parentheses.
+            OutliveIn { lifetime }.visit_type_mut(&mut reference.elem);
+            if let Type::ImplTrait(_) = *reference.elem {
+                let elem = &reference.elem;
+                *reference.elem = parse_quote!((#elem));
+            }
+        } else {
             let elem = &reference.elem;
             self.outlives.push(parse_quote!(#elem: #lifetime));
         }
@@ -303,12 +317,15 @@ impl VisitMut for NameLifetimes {
     fn visit_type_mut(&mut self, ty: &mut Type) {
         visit_mut::visit_type_mut(self, ty);
         if let Type::ImplTrait(TypeImplTrait { bounds, .. }) = ty {
-            let ident = Ident::new(
-                &format!("__ParallelizeImpl{}", self.impl_params.len()),
-                bounds.span(),
-            );
-            self.impl_params.push(parse_quote!(#ident: #bounds));
-            *ty = parse_quote!(#ident);
+            // An owned value moves to a worker (`Send`); one behind `&` is shared (`Sync`).
+            // Spanned at the user's `impl Trait`: a caller's type that lacks it is reported
+            // there.
+            let span = bounds.span();
+            bounds.push(if self.behind_references == 0 {
+                parse_quote_spanned!(span=> ::core::marker::Send)
+            } else {
+                parse_quote_spanned!(span=> ::core::marker::Sync)
+            });
         }
     }
 
@@ -412,6 +429,22 @@ fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
     };
     finder.visit_type(ty);
     finder.found
+}
+
+/// Adds `+ 'a` to every `impl Trait` in a type behind `&'a`.
+struct OutliveIn<'l> {
+    lifetime: &'l Lifetime,
+}
+
+impl VisitMut for OutliveIn<'_> {
+    fn visit_type_impl_trait_mut(&mut self, imp: &mut TypeImplTrait) {
+        imp.bounds
+            .push(syn::TypeParamBound::Lifetime(self.lifetime.clone()));
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
 }
 
 /// Makes every lifetime `'static`.

@@ -43,7 +43,47 @@ unsafe fn read(p: &u32) -> u32 {
     *p
 }
 
+#[parallelized]
+fn longest(words: &[impl AsRef<str> + Sync], fallback: &impl AsRef<str>) -> usize {
+    words
+        .iter()
+        .map(|w| w.as_ref().len())
+        .max()
+        .unwrap_or(fallback.as_ref().len())
+}
+
+#[parallelized]
+const fn halve(x: u32) -> u32 {
+    x / 2
+}
+
+#[parallelized]
+extern "C" fn negate(x: i32) -> i32 {
+    -x
+}
+
+#[parallelized]
+fn r#match(pattern: &str, text: &str) -> bool {
+    text.contains(pattern)
+}
+
+struct Grid(Vec<u8>);
+
+impl Grid {
+    #[parallelized]
+    fn cell(self: &Self, index: usize) -> u8 {
+        self.0[index]
+    }
+}
+
 fn main() {
+    let words = ["a", "bcd"];
+    let _: Vec<usize> = longest_par([(&words[..], &"xy")], 2);
+    const HALF: u32 = halve(8);
+    let _: Vec<u32> = halve_par([HALF], 2);
+    let _: Vec<i32> = negate_par([1], 2);
+    let _: Vec<bool> = match_par([("a", "cat")], 2);
+    let _: Vec<u8> = Grid(vec![1, 2]).cell_par([0, 1], 2);
     let _: Vec<f64> = dot_par([((1.0, 2.0), [3.0, 4.0])], 2);
     let _: Vec<u32> = countdown_par([35], 2);
     let _: Vec<String> = label_par([(3, "km")], 2);
