@@ -101,43 +101,67 @@ fn inner_sum(x: u64) -> u64 {
     x * 2
 }
 
+/// An outer item that makes nested calls: one of another size, one of its pool's size. Returns
+/// its sum and the threads the nested items ran on.
 #[parallelized]
-fn outer(x: u64) -> (u64, Vec<String>) {
+fn outer(x: u64) -> (u64, HashSet<ThreadId>) {
     let threads = Mutex::new(HashSet::new());
-    // A nested call of another size, made from inside a worker.
     let sum: u64 = par_map(0..200, 3, |y: u64| {
-        threads
-            .lock()
-            .unwrap()
-            .insert(thread::current().name().unwrap_or("?").to_owned());
+        threads.lock().unwrap().insert(thread::current().id());
         inner_sum(x + y)
     })
     .into_iter()
     .sum();
-    // And one of the size of the pool it runs in.
     let same: u64 = inner_sum_par(0..50, 2).into_iter().sum();
-    (
-        sum + same,
-        threads.into_inner().unwrap().into_iter().collect(),
-    )
+    (sum + same, threads.into_inner().unwrap())
 }
 
 #[test]
-fn nested_calls_finish_and_threads_stay_bounded_by_the_sum_of_sizes() {
-    let results = outer_par(0..8, 2);
-    let mut threads = HashSet::new();
-    for (x, (sum, names)) in (0_u64..).zip(&results) {
+fn nested_calls_run_on_the_outer_pool_and_build_no_threads() {
+    let outer_threads = Mutex::new(HashSet::new());
+    let results = par_map(0_u64..8, 2, |x| {
+        outer_threads.lock().unwrap().insert(thread::current().id());
+        outer(x)
+    });
+    let outer_threads = outer_threads.into_inner().unwrap();
+    for (x, (sum, inner_threads)) in (0_u64..).zip(&results) {
         let expected: u64 =
             (0..200).map(|y| (x + y) * 2).sum::<u64>() + (0..50).map(|y| y * 2).sum::<u64>();
         assert_eq!(*sum, expected);
-        threads.extend(names.iter().cloned());
+        assert!(
+            inner_threads.is_subset(&outer_threads),
+            "a nested call left the outer call's workers"
+        );
     }
-    // The inner calls ran on the 3-worker pool only: one pool per size, not per outer worker.
-    assert!(
-        threads.len() <= 3,
-        "inner calls used {} threads: {threads:?}",
-        threads.len()
-    );
+}
+
+#[test]
+fn deeply_nested_calls_of_other_sizes_neither_overflow_nor_exceed_njobs() {
+    // Many outer items, each making a nested call of another size: a worker that waited on
+    // another pool would steal outer items meanwhile and pile their calls on its stack.
+    for (outer_jobs, inner_jobs) in [(2, 3), (3, 2), (4, 4)] {
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let sums = par_map(0..20_000_u64, outer_jobs, |x| {
+            par_map(0..8_u64, inner_jobs, |y| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let value = std::hint::black_box(x + y);
+                running.fetch_sub(1, Ordering::SeqCst);
+                value
+            })
+            .into_iter()
+            .sum::<u64>()
+        });
+        assert_eq!(sums[10], (0..8).map(|y| 10 + y).sum::<u64>());
+        // Nested calls run on the outer call's workers: never more at once than it has.
+        let most = most.load(Ordering::SeqCst);
+        let workers = usize::try_from(outer_jobs).unwrap();
+        assert!(
+            most <= workers,
+            "{most} nested calls ran at once (outer {outer_jobs}, inner {inner_jobs})"
+        );
+    }
 }
 
 #[parallelized]
@@ -208,6 +232,38 @@ fn a_nested_panic_names_both_items() {
         message.starts_with("item 2 panicked: item 1 panicked: deep"),
         "{message}"
     );
+}
+
+#[parallelized]
+fn late_panic(index: u32, slow_error: bool) -> Result<u32, u32> {
+    if slow_error {
+        // Some real work, so that the later item panics first in time.
+        let mut x = index;
+        for _ in 0..5_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        std::hint::black_box(x);
+        return Err(index);
+    }
+    assert!(index != 3, "late");
+    Ok(index)
+}
+
+#[test]
+fn try_par_drops_a_panic_past_the_first_error_as_the_sequential_loop_would() {
+    let items: Vec<(u32, bool)> = (0..4).map(|i| (i, i == 0)).collect();
+    for njobs in [1, 2, 4] {
+        assert_eq!(
+            late_panic_try_par(items.clone(), njobs),
+            Err(0),
+            "njobs = {njobs}"
+        );
+    }
+    // With no error before it, the panic is the answer, named by its index.
+    let message = panic_message(|| {
+        let _ = late_panic_try_par([(1, false), (3, false)], 2);
+    });
+    assert_eq!(message, "item 1 panicked: late");
 }
 
 #[test]

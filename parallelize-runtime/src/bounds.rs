@@ -95,8 +95,8 @@ pub(crate) struct Sendable<T, Shape = One>(pub T, PhantomData<fn() -> Shape>);
 // on tuples whose every component is `IsSend`, and a tuple is `Send` when its components are.
 // `IsSend` in turn has one impl, `impl<T: ?Sized + Send> IsSend for T`. So `T: AllSend<Shape>`
 // implies `T: Send`, and moving a `Sendable<T, Shape>` to another thread moves a `T`, which
-// `T: Send` allows. (The compile-fail tests `rc_argument`, `rc_result` and
-// `cell_behind_reference` check that types that are not `Send` are refused.)
+// `T: Send` allows. (The compile-fail test `engine_refuses_rc` calls the engine directly with
+// an `Rc` alone and inside a tuple, and checks that both are refused.)
 unsafe impl<T: sealed::AllSend<Shape>, Shape> Send for Sendable<T, Shape> {}
 
 impl<T, Shape> Sendable<T, Shape> {

@@ -5,12 +5,13 @@
 //! path writes every result straight into its slot of the output. rayon splits the index range
 //! adaptively and steals work between workers; nothing here is allocated per item.
 
+use std::panic::panic_any;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::panic::{Cancel, call_item, guarded};
+use crate::panic::{Cancel, Outcome, call_item, catch_item, guarded};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
@@ -62,10 +63,12 @@ where
         if items.len() <= 1 {
             return map_inline(cancel, items, &f);
         }
+        let len = items.len();
         let items = Sendable::<_, Shape>::wrap_vec(items);
-        let results = run_in_pool(workers, || {
+        let results = run_in_pool(workers, |lanes| {
             items
                 .into_par_iter()
+                .with_min_len(lanes.min_len(len))
                 .enumerate()
                 .map(|(index, item)| {
                     let item = item.0;
@@ -95,7 +98,9 @@ where
 ///
 /// # Panics
 ///
-/// As [`par_map`].
+/// When the sequential loop would: if an item panics and no item before it failed, this
+/// panics with `item {index} panicked: {message}` once the items before it are done. Items
+/// after a panic do not start. Also if `jobs` is `0`.
 #[track_caller]
 pub fn try_par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Result<Vec<R::Ok>, R::Err>
 where
@@ -122,47 +127,55 @@ where
     F: Fn(I::Item) -> R + Sync,
 {
     let workers = jobs.into().workers();
-    guarded(|cancel| {
-        if workers == 1 {
-            // `collect` into a `Result` stops at the first error: nothing past it runs.
-            return items
+    if workers == 1 {
+        // `collect` into a `Result` stops at the first error: nothing past it runs.
+        return guarded(|cancel| {
+            items
                 .into_iter()
                 .enumerate()
                 .map(|(index, item)| call_item(cancel, index, &f, item).into_result())
-                .collect();
-        }
-        let items = Sendable::<_, Shape>::wrap_vec(items.into_iter().collect());
+                .collect()
+        });
+    }
+    let slots = guarded(|_| {
+        let items: Vec<I::Item> = items.into_iter().collect();
+        let len = items.len();
+        let items = Sendable::<_, Shape>::wrap_vec(items);
+        // The lowest index known to fail or panic: nothing past it can change the answer.
         let first_failure = AtomicUsize::new(usize::MAX);
-        let slots: Vec<Option<Sendable<R>>> = run_in_pool(workers, || {
+        let slots: Vec<Option<Outcome<Sendable<R>>>> = run_in_pool(workers, |lanes| {
             items
                 .into_par_iter()
+                .with_min_len(lanes.min_len(len))
                 .enumerate()
                 .map(|(index, item)| {
-                    let item = item.0;
                     // Relaxed: a stale value only means an item runs that could have been
                     // skipped; the answer is decided below from the slots, in order.
                     if index > first_failure.load(Ordering::Relaxed) {
                         return None;
                     }
-                    let result = call_item(cancel, index, &f, item);
-                    if result.is_failure() {
+                    let outcome = catch_item(&f, item.0);
+                    if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
                         first_failure.fetch_min(index, Ordering::Relaxed);
                     }
-                    Some(Sendable::new(result))
+                    Some(outcome.map(Sendable::new))
                 })
                 .collect()
         });
-        // The sequential answer: the first error in index order, or all the successes. A slot
-        // is empty only past a failure, so the scan meets that failure first.
         slots
-            .into_iter()
-            .map(|slot| {
-                slot.expect("parallelize: an item was skipped with no failure before it")
-                    .0
-                    .into_result()
-            })
-            .collect()
-    })
+    });
+    // The sequential answer: the first error or panic in index order, or every success. A slot
+    // is empty only past a failure or a panic, so the scan meets that one first. A panic past
+    // the first error is dropped, as the sequential loop would never have run that item.
+    let mut successes = Vec::with_capacity(slots.len());
+    for (index, slot) in slots.into_iter().enumerate() {
+        let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
+        match outcome {
+            Ok(result) => successes.push(result.0.into_result()?),
+            Err(message) => panic_any(format!("item {index} panicked: {message}")),
+        }
+    }
+    Ok(successes)
 }
 
 /// The calls in order on the caller's thread: for one worker, and for inputs too short to split.

@@ -59,6 +59,17 @@ pub(crate) fn call_item<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -> R
     }
 }
 
+/// An item's result, or the message of its panic.
+pub(crate) type Outcome<R> = Result<R, String>;
+
+/// Runs `f(item)` and catches a panic instead of ending the call: for `try` calls, where a panic
+/// counts only if no earlier item failed.
+#[inline]
+pub(crate) fn catch_item<T, R>(f: &impl Fn(T) -> R, item: T) -> Outcome<R> {
+    // AssertUnwindSafe: as in `call_item`.
+    catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| payload_message(&*payload))
+}
+
 /// Runs one call's `body` with a fresh [`Cancel`], and turns a panic of one of its items into a
 /// panic on the caller's thread with the payload `item {index} panicked: {message}`.
 #[track_caller]

@@ -6,26 +6,52 @@
 //! process, like rayon's global pool, and a `&'static` lets callers use one without holding the
 //! registry's lock.
 //!
-//! Nesting: a call made from inside a worker of a pool of the size it wants runs in that pool;
-//! any other size `install`s into its own pool, where rayon makes the waiting worker steal work
-//! from its own pool meanwhile. So nested calls never deadlock, and the number of threads is the
-//! sum of the distinct sizes in use, never their product.
+//! Nesting: a call made from inside a rayon worker (a parallel call inside a parallel task) runs
+//! on the pool it is already in, cut into at most `n` pieces when that pool is larger than `n`.
+//! It never hops to another pool: a worker that waited on another pool would, in rayon, steal
+//! items of its own call meanwhile, start their nested calls, wait again, and pile frames on its
+//! stack until it overflows (and a worker that blocked without stealing could deadlock when two
+//! pools call each other). So nested calls never deadlock, never build a pool, and the number of
+//! threads is the sum of the distinct sizes of the top-level calls.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
-/// Runs `op` on `workers` rayon workers and returns its result.
+/// How much of the pool it runs in a call may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lanes {
+    /// `Some(n)`: the pool has more workers than the call asked for, so its work must be cut
+    /// into at most `n` pieces.
+    limit: Option<usize>,
+}
+
+impl Lanes {
+    const ALL: Lanes = Lanes { limit: None };
+
+    /// The smallest run of consecutive items one rayon job should take, out of `len`: with a
+    /// limit of `n`, at most `n` jobs exist, so at most `n` items run at once.
+    pub(crate) fn min_len(self, len: usize) -> usize {
+        self.limit.map_or(1, |lanes| len.div_ceil(lanes).max(1))
+    }
+}
+
+/// Runs `op` on `workers` rayon workers and returns its result; `op` learns how much of the
+/// pool it may use.
 ///
-/// Uses the pool the caller is already in when its size matches (the global pool when called
-/// from outside any pool), and otherwise the registry's pool of that size.
-pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce() -> R + Send) -> R {
-    // Outside any pool this is the global pool's size.
-    if rayon::current_num_threads() == workers {
-        op()
+/// From outside any pool: on the global pool when its size matches, else on the registry's
+/// pool of that size. From inside a worker: right there (see the module's documentation).
+pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce(Lanes) -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() {
+        let here = rayon::current_num_threads();
+        let limit = (workers < here).then_some(workers);
+        op(Lanes { limit })
+    } else if rayon::current_num_threads() == workers {
+        // Outside any pool `current_num_threads` is the global pool's size.
+        op(Lanes::ALL)
     } else {
-        pool_of(workers).install(op)
+        pool_of(workers).install(|| op(Lanes::ALL))
     }
 }
 
@@ -57,6 +83,11 @@ fn pool_of(workers: usize) -> &'static ThreadPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rayon::prelude::*;
+
+    fn thread_name() -> String {
+        std::thread::current().name().unwrap_or_default().to_owned()
+    }
 
     #[test]
     fn a_pool_is_built_once_per_size_and_reused() {
@@ -68,35 +99,37 @@ mod tests {
     }
 
     #[test]
-    fn a_call_from_outside_any_pool_uses_the_global_pool_when_the_size_matches() {
-        use rayon::prelude::*;
+    fn a_top_level_call_of_another_size_runs_on_the_registry_pool() {
+        let size = rayon::current_num_threads() + 3;
+        let (name, lanes) = run_in_pool(size, |lanes| (thread_name(), lanes));
+        assert!(name.starts_with(&format!("parallelize-{size}-")), "{name}");
+        assert_eq!(lanes, Lanes::ALL);
+    }
+
+    #[test]
+    fn a_top_level_call_uses_the_global_pool_when_the_size_matches() {
         let global = rayon::current_num_threads();
-        let names: Vec<Option<String>> = run_in_pool(global, || {
-            (0..64)
-                .into_par_iter()
-                .map(|_| std::thread::current().name().map(str::to_owned))
-                .collect()
+        let names: Vec<String> = run_in_pool(global, |_| {
+            (0..64).into_par_iter().map(|_| thread_name()).collect()
         });
         assert!(
-            names
-                .iter()
-                .flatten()
-                .all(|name| !name.starts_with("parallelize-")),
+            names.iter().all(|name| !name.starts_with("parallelize-")),
             "a registry pool was used: {names:?}"
         );
     }
 
     #[test]
-    fn the_caller_pool_is_used_when_its_size_matches() {
-        let inner =
-            pool_of(4).install(|| run_in_pool(4, || rayon::current_thread_index().is_some()));
-        assert!(
-            inner,
-            "a nested call of the same size should stay on the current worker"
-        );
-        let size = rayon::current_num_threads() + 3;
-        let name = run_in_pool(size, || std::thread::current().name().map(str::to_owned));
-        let prefix = format!("parallelize-{size}-");
-        assert!(name.is_some_and(|n| n.starts_with(&prefix)));
+    fn a_nested_call_stays_in_its_pool_and_is_cut_into_at_most_n_lanes() {
+        let (bigger, smaller) = pool_of(4).install(|| {
+            let bigger = run_in_pool(7, |lanes| (thread_name(), lanes));
+            let smaller = run_in_pool(2, |lanes| (thread_name(), lanes));
+            (bigger, smaller)
+        });
+        assert!(bigger.0.starts_with("parallelize-4-"), "{}", bigger.0);
+        assert_eq!(bigger.1, Lanes::ALL);
+        assert!(smaller.0.starts_with("parallelize-4-"), "{}", smaller.0);
+        assert_eq!(smaller.1, Lanes { limit: Some(2) });
+        assert_eq!(smaller.1.min_len(9), 5);
+        assert_eq!(Lanes::ALL.min_len(9), 1);
     }
 }

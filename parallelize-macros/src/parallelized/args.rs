@@ -21,6 +21,11 @@ impl Options {
         let mut krate = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("no_try_par") {
+                if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                    return Err(meta.error(
+                        "`no_try_par` takes no value: write `#[parallelized(no_try_par)]`",
+                    ));
+                }
                 set_once(&meta, &mut no_try_par, true)
             } else if meta.path.is_ident("crate") {
                 if !meta.input.peek(syn::Token![=]) {

@@ -25,7 +25,9 @@ pub(crate) fn companions(
     function: &Function,
     options: &Options,
 ) -> syn::Result<TokenStream> {
-    let signature = CompanionSignature::new(function, &options.krate)?;
+    let Some(signature) = CompanionSignature::new(function, &options.krate)? else {
+        return Ok(TokenStream::new());
+    };
     let mut tokens = companion(item, function, &signature, &options.krate, Kind::Map);
     if function.returns_result && !options.no_try_par {
         tokens.extend(companion(

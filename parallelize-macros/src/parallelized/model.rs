@@ -69,7 +69,9 @@ fn not_a_function(input: ParseStream) -> syn::Error {
 
 /// A function that `#[parallelized]` accepts, with what the companions need to know.
 pub(crate) struct Function {
-    /// Attributes carried to the companions (`cfg`, `cfg_attr`, `deprecated`).
+    /// Attributes carried to the companions: `deprecated`. (`cfg` and `cfg_attr` need no
+    /// carrying: rustc applies them to the item, our attribute included, before the macro
+    /// runs, so a configured-out function has no companions either.)
     pub carried_attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub unsafety: Option<Token![unsafe]>,
@@ -166,10 +168,7 @@ impl Function {
             carried_attrs: item
                 .attrs
                 .iter()
-                .filter(|attr| {
-                    let path = attr.path();
-                    path.is_ident("cfg") || path.is_ident("cfg_attr") || path.is_ident("deprecated")
-                })
+                .filter(|attr| attr.path().is_ident("deprecated"))
                 .cloned()
                 .collect(),
             vis: item.vis.clone(),

@@ -37,7 +37,16 @@ pub(crate) struct CompanionSignature {
 }
 
 impl CompanionSignature {
-    pub(crate) fn new(function: &Function, krate: &Path) -> syn::Result<CompanionSignature> {
+    /// The companions' signature, or `None` where the original signature is itself an error
+    /// (an undeclared lifetime, a result lifetime that elision cannot pick): rustc reports
+    /// that on the original, and companions would only repeat it.
+    pub(crate) fn new(
+        function: &Function,
+        krate: &Path,
+    ) -> syn::Result<Option<CompanionSignature>> {
+        if function.receiver.is_none() && !lifetimes_are_declared(function) {
+            return Ok(None);
+        }
         let mut namer = NameLifetimes::default();
         let receiver_lifetime = function.receiver.as_ref().map(|receiver| {
             receiver
@@ -68,8 +77,13 @@ impl CompanionSignature {
             None => parse_quote!(()),
             Some(ty) => {
                 let mut ty = ty.clone();
-                if let Some(lifetime) = elided_output {
-                    FillElided { lifetime }.visit_type_mut(&mut ty);
+                let mut filler = FillElided {
+                    lifetime: elided_output,
+                    missing: false,
+                };
+                filler.visit_type_mut(&mut ty);
+                if filler.missing {
+                    return Ok(None);
                 }
                 ty
             }
@@ -90,13 +104,13 @@ impl CompanionSignature {
             .predicates
             .extend(bounds.predicates.iter().cloned());
 
-        Ok(CompanionSignature {
+        Ok(Some(CompanionSignature {
             generics,
             receiver_lifetime,
             item,
             output,
             definition_checks: bounds.definition_checks,
-        })
+        }))
     }
 }
 
@@ -139,7 +153,8 @@ fn thread_bounds(
         .iter()
         .filter_map(|param| match param {
             GenericParam::Type(param) => Some(param.ident.clone()),
-            _ => None,
+            GenericParam::Const(param) => Some(param.ident.clone()),
+            GenericParam::Lifetime(_) => None,
         })
         .collect();
     generic_names.push(Ident::new("Self", Span::call_site()));
@@ -300,9 +315,8 @@ impl VisitMut for NameLifetimes {
                 let elem = &reference.elem;
                 *reference.elem = parse_quote!((#elem));
             }
-        } else {
-            let elem = &reference.elem;
-            self.outlives.push(parse_quote!(#elem: #lifetime));
+        } else if let Some(predicate) = outlives(&reference.elem, lifetime) {
+            self.outlives.push(predicate);
         }
     }
 
@@ -340,26 +354,38 @@ impl VisitMut for NameLifetimes {
     }
 }
 
-/// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks.
+/// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks, and
+/// notes whether one was elided with no lifetime to pick.
 struct FillElided {
-    lifetime: Lifetime,
+    lifetime: Option<Lifetime>,
+    missing: bool,
+}
+
+impl FillElided {
+    fn fill(&mut self, span: Span) -> Option<Lifetime> {
+        let Some(lifetime) = &self.lifetime else {
+            self.missing = true;
+            return None;
+        };
+        let mut lifetime = lifetime.clone();
+        lifetime.set_span(span);
+        Some(lifetime)
+    }
 }
 
 impl VisitMut for FillElided {
     fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
         if reference.lifetime.is_none() {
-            let mut lifetime = self.lifetime.clone();
-            lifetime.set_span(reference.and_token.span);
-            reference.lifetime = Some(lifetime);
+            reference.lifetime = self.fill(reference.and_token.span);
         }
         visit_mut::visit_type_reference_mut(self, reference);
     }
 
     fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
-        if lifetime.ident == "_" {
-            let span = lifetime.span();
-            *lifetime = self.lifetime.clone();
-            lifetime.set_span(span);
+        if lifetime.ident == "_"
+            && let Some(filled) = self.fill(lifetime.span())
+        {
+            *lifetime = filled;
         }
     }
 
@@ -429,6 +455,90 @@ fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
     };
     finder.visit_type(ty);
     finder.found
+}
+
+/// `T: 'a` for `&'a T`, where it says something: when `T` holds a lifetime or a path that may
+/// be a generic parameter. Not for `str`, `[u8]` or `dyn Trait` (whose lifetime behind `&'a` is
+/// `'a` already), so that no needless predicate carries the user's spans into lints.
+fn outlives(elem: &Type, lifetime: &Lifetime) -> Option<WherePredicate> {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_lifetime(&mut self, _: &'ast Lifetime) {
+            self.0 = true;
+        }
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            // A single-segment path could be a type parameter; std's primitive types cannot.
+            if let Some(ident) = path.get_ident()
+                && !PRIMITIVES.iter().any(|primitive| ident == primitive)
+            {
+                self.0 = true;
+            }
+            visit::visit_path(self, path);
+        }
+        fn visit_type_fn_ptr(&mut self, _: &'ast TypeFnPtr) {}
+    }
+    let elem = peel_parens(elem);
+    if matches!(elem, Type::TraitObject(_) | Type::ImplTrait(_)) {
+        return None;
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(elem);
+    finder.0.then(|| parse_quote!(#elem: #lifetime))
+}
+
+const PRIMITIVES: [&str; 17] = [
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f32", "f64",
+];
+
+fn peel_parens(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => peel_parens(&inner.elem),
+        other => other,
+    }
+}
+
+/// Whether every lifetime that the signature names is declared by the function (or is
+/// `'static`). A free function cannot use any other, so if it does, the original is an error.
+fn lifetimes_are_declared(function: &Function) -> bool {
+    struct Finder<'a> {
+        declared: Vec<&'a Ident>,
+        all_declared: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
+            if lifetime.ident != "static"
+                && lifetime.ident != "_"
+                && !self.declared.contains(&&lifetime.ident)
+            {
+                self.all_declared = false;
+            }
+        }
+        // Binders declare their own.
+        fn visit_type_fn_ptr(&mut self, _: &'ast TypeFnPtr) {}
+        fn visit_parenthesized_generic_arguments(
+            &mut self,
+            _: &'ast ParenthesizedGenericArguments,
+        ) {
+        }
+        fn visit_trait_bound(&mut self, bound: &'ast TraitBound) {
+            if bound.lifetimes.is_none() {
+                visit::visit_trait_bound(self, bound);
+            }
+        }
+    }
+    let mut finder = Finder {
+        declared: function
+            .generics
+            .lifetimes()
+            .map(|param| &param.lifetime.ident)
+            .collect(),
+        all_declared: true,
+    };
+    for ty in function.inputs.iter().chain(&function.output) {
+        finder.visit_type(ty);
+    }
+    finder.all_declared
 }
 
 /// Adds `+ 'a` to every `impl Trait` in a type behind `&'a`.

@@ -36,12 +36,18 @@ fn by_ref<T: ?Sized + Debug + Sync>(x: &T) -> String {
 }
 
 #[parallelized]
+fn count_words<const N: usize>(words: [&str; N], also: &[u8; N]) -> usize {
+    words.len() + also.len()
+}
+
+#[parallelized]
 fn mixed<T: Debug>(t: T, u: impl Debug) -> String {
     format!("{t:?}{u:?}")
 }
 
 fn main() {
     let _: Vec<String> = mixed_par::<u8>([(1, "x")], 2);
+    let _: Vec<usize> = count_words_par([(["a", "b"], &[1, 2])], 2);
     let _: Vec<i32> = sum_par([(1, 2)], 2);
     let _: Vec<f64> = sum_par::<f64>([(1.0, 2.0)], 2);
     let _: Vec<String> = show_par([(1, "a")], 2);

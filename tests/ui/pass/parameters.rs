@@ -53,6 +53,11 @@ fn longest(words: &[impl AsRef<str> + Sync], fallback: &impl AsRef<str>) -> usiz
 }
 
 #[parallelized]
+fn debug_text(x: &(dyn std::fmt::Debug + Sync)) -> String {
+    format!("{x:?}")
+}
+
+#[parallelized]
 const fn halve(x: u32) -> u32 {
     x / 2
 }
@@ -79,6 +84,7 @@ impl Grid {
 fn main() {
     let words = ["a", "bcd"];
     let _: Vec<usize> = longest_par([(&words[..], &"xy")], 2);
+    let _: Vec<String> = debug_text_par([&1 as &(dyn std::fmt::Debug + Sync)], 2);
     const HALF: u32 = halve(8);
     let _: Vec<u32> = halve_par([HALF], 2);
     let _: Vec<i32> = negate_par([1], 2);

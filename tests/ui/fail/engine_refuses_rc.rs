@@ -1,0 +1,17 @@
+// The engine's own bounds refuse what cannot cross threads, whatever the macro writes: the
+// `Send` impl behind them must not let a tuple holding an `Rc` through.
+use std::rc::Rc;
+
+fn main() {
+    let items = vec![(Rc::new(1_u8), 2_u8)];
+    let _ = parallelize::__private::map_items::<parallelize::__private::Tuple, _, _, _>(
+        items,
+        2,
+        |(a, b): (Rc<u8>, u8)| *a + b,
+    );
+    let _ = parallelize::__private::map_items::<parallelize::__private::One, _, _, _>(
+        vec![Rc::new(1_u8)],
+        2,
+        |a: Rc<u8>| *a,
+    );
+}
