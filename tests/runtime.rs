@@ -101,36 +101,39 @@ fn inner_sum(x: u64) -> u64 {
     x * 2
 }
 
-/// An outer item that makes nested calls: one of another size, one of its pool's size. Returns
-/// its sum and the threads the nested items ran on.
-#[parallelized]
-fn outer(x: u64) -> (u64, HashSet<ThreadId>) {
+/// An outer item that makes nested calls: one of another size, one of its own size. Returns
+/// its sum and the names of the threads the nested items ran on.
+fn outer(x: u64, outer_jobs: usize) -> (u64, HashSet<String>) {
     let threads = Mutex::new(HashSet::new());
+    let name = || thread::current().name().unwrap_or("?").to_owned();
     let sum: u64 = par_map(0..200, 3, |y: u64| {
-        threads.lock().unwrap().insert(thread::current().id());
+        threads.lock().unwrap().insert(name());
         inner_sum(x + y)
     })
     .into_iter()
     .sum();
-    let same: u64 = inner_sum_par(0..50, 2).into_iter().sum();
+    let same: u64 = par_map(0..50, outer_jobs, |y: u64| {
+        threads.lock().unwrap().insert(name());
+        inner_sum(y)
+    })
+    .into_iter()
+    .sum();
     (sum + same, threads.into_inner().unwrap())
 }
 
 #[test]
 fn nested_calls_run_on_the_outer_pool_and_build_no_threads() {
-    let outer_threads = Mutex::new(HashSet::new());
-    let results = par_map(0_u64..8, 2, |x| {
-        outer_threads.lock().unwrap().insert(thread::current().id());
-        outer(x)
-    });
-    let outer_threads = outer_threads.into_inner().unwrap();
+    // A size that is not the global pool's, so that the outer pool's threads have our names.
+    let size = thread::available_parallelism().unwrap().get() + 3;
+    let results = par_map(0_u64..8, Jobs::from(size), |x| outer(x, size));
+    let prefix = format!("parallelize-{size}-");
     for (x, (sum, inner_threads)) in (0_u64..).zip(&results) {
         let expected: u64 =
             (0..200).map(|y| (x + y) * 2).sum::<u64>() + (0..50).map(|y| y * 2).sum::<u64>();
         assert_eq!(*sum, expected);
         assert!(
-            inner_threads.is_subset(&outer_threads),
-            "a nested call left the outer call's workers"
+            inner_threads.iter().all(|name| name.starts_with(&prefix)),
+            "a nested call left the outer call's pool: {inner_threads:?}"
         );
     }
 }
