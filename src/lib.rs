@@ -60,8 +60,14 @@
 //!
 //! Pools are built once per size and kept for the life of the process; a call from outside
 //! any pool whose size matches rayon's global pool uses that. Never more than `n` calls run at
-//! once. A parallel call made inside another one's task works, never deadlocks, and uses at
-//! most as many threads as the distinct sizes in use add up to.
+//! once.
+//!
+//! A parallel call made inside another one's task (nesting) runs on the workers of the pool it
+//! is in, at most `n` of them: it never blocks a worker waiting on another pool, so nesting
+//! never deadlocks, builds no pool, and the thread count stays the sum of the distinct sizes of
+//! the top-level calls. While a worker waits for its nested call it may start another item of
+//! the outer call (that is how rayon keeps every worker busy), so more outer items can be *in
+//! progress* than `n`, though never more than `n` *run* at once.
 //!
 //! # Thread safety, checked by the compiler
 //!
