@@ -43,6 +43,40 @@
 //! See [`parallelized`] for every supported signature (generics, borrowed arguments and
 //! results, patterns, `impl Trait`, `unsafe fn`, `&self` methods) and the code it generates.
 //!
+//! # `par_comp!`: a parallel list comprehension
+//!
+//! ```
+//! use parallelize::par_comp;
+//!
+//! let inputs = vec![3_u64, 1, 4, 1, 5];
+//! let squares = par_comp![x * x for x in &inputs if x % 2 == 1];
+//! assert_eq!(squares, [9, 1, 1, 25]);
+//!
+//! let pairs = par_comp![(x, y) for x in 0..3 for y in 0..x; njobs = 4];
+//! assert_eq!(pairs, [(1, 0), (2, 0), (2, 1)]);
+//! ```
+//!
+//! The result is in the order of the sequential comprehension, and every worker is kept busy
+//! even when the leftmost iterable is short: see [`par_comp!`] for the grammar and how the
+//! iteration space is split.
+//!
+//! # `delayed!` and `pool_parallelize`: calls of any functions in one batch
+//!
+//! ```
+//! use parallelize::{Delayed, delayed, pool_parallelize};
+//!
+//! fn pow(x: f64, y: f64) -> f64 {
+//!     x.powf(y)
+//! }
+//!
+//! let x = 16.0_f64;
+//! let tasks: Vec<Delayed<'_, f64>> = vec![delayed!(pow(2.0, 0.5)), delayed!(x.sqrt())];
+//! assert_eq!(pool_parallelize(tasks, 4), [2_f64.sqrt(), 4.0]);
+//! ```
+//!
+//! Tasks are treated as coarse and uneven: each is its own unit of work, and every worker
+//! takes the next waiting task as soon as it is free.
+//!
 //! # `par_map`: the same engine for a closure
 //!
 //! ```
@@ -109,21 +143,24 @@ pub struct ReadmeDoctests;
 // Lets the macros' absolute paths (`::parallelize::...`) resolve in this crate's own tests.
 extern crate self as parallelize;
 
-pub use parallelize_macros::parallelized;
+pub use parallelize_macros::{delayed, par_comp, parallelized};
 pub use parallelize_runtime::{
-    Jobs, JobsError, SendArgument, SendResult, TryOutput, par_map, try_par_map,
+    Delayed, Jobs, JobsError, SendArgument, SendResult, TryOutput, par_map, pool_parallelize,
+    try_par_map,
 };
 
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Jobs, par_map, parallelized, try_par_map};
+    pub use crate::{
+        Delayed, Jobs, delayed, par_comp, par_map, parallelized, pool_parallelize, try_par_map,
+    };
 }
 
 /// What the macros' expansions call. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_runtime::{
-        Jobs, One, SendArgument, SendResult, SharedReceiver, TryOutput, Tuple, map_items,
-        try_map_items,
+        Delayed, Jobs, Level, One, SendArgument, SendResult, SharedReceiver, TryOutput, Tuple,
+        comprehension, map_items, try_map_items,
     };
 }

@@ -3,44 +3,15 @@
 
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::thread::{self, ThreadId};
+use std::thread;
 use std::time::Duration;
 
 use parallelize::{Jobs, par_map, parallelized};
 
-/// Items that wait until `target` distinct threads are inside at once (or a generous timeout
-/// passes): with `target` workers they all meet; with fewer they cannot.
-struct Rendezvous {
-    inside: Mutex<HashSet<ThreadId>>,
-    all_here: Condvar,
-    target: usize,
-}
-
-impl Rendezvous {
-    fn new(target: usize) -> Rendezvous {
-        Rendezvous {
-            inside: Mutex::new(HashSet::new()),
-            all_here: Condvar::new(),
-            target,
-        }
-    }
-
-    /// Returns how many distinct threads were inside when this one left.
-    fn arrive(&self) -> usize {
-        let mut inside = self.inside.lock().unwrap();
-        inside.insert(thread::current().id());
-        self.all_here.notify_all();
-        let (inside, _) = self
-            .all_here
-            .wait_timeout_while(inside, Duration::from_secs(20), |inside| {
-                inside.len() < self.target
-            })
-            .unwrap();
-        inside.len()
-    }
-}
+mod support;
+use support::Rendezvous;
 
 #[test]
 fn njobs_n_runs_exactly_n_workers_even_beyond_the_cores() {

@@ -5,6 +5,8 @@
 //! token types and hands over to its module, where input is parsed, then validated, then
 //! expanded, as separate steps.
 
+mod comprehension;
+mod delayed;
 mod parallelized;
 
 use proc_macro::TokenStream;
@@ -80,4 +82,99 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn parallelized(options: TokenStream, item: TokenStream) -> TokenStream {
     parallelized::expand(options.into(), item.into()).into()
+}
+
+/// A parallel list comprehension: Python's `[f(x) for x in xs if p(x)]`, run on a pool, in
+/// order.
+///
+/// ```
+/// use parallelize::par_comp;
+///
+/// let v = par_comp![x * y for x in 0..10 for y in x..x + 10 if (x + y) % 3 == 0];
+///
+/// // The same, sequentially:
+/// let mut expected = Vec::new();
+/// for x in 0..10 {
+///     for y in x..x + 10 {
+///         if (x + y) % 3 == 0 {
+///             expected.push(x * y);
+///         }
+///     }
+/// }
+/// assert_eq!(v, expected);
+///
+/// let words = ["apple", "kiwi", "fig"];
+/// let long = par_comp![w.to_uppercase() for w in &words if w.len() > 3; njobs = 2];
+/// assert_eq!(long, ["APPLE", "KIWI"]);
+/// ```
+///
+/// Grammar: `par_comp![EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?]`.
+///
+/// - The result is a `Vec`, **in the order the sequential comprehension gives**: clauses nest
+///   left to right, as in Python. Only the leftmost iterable is evaluated before the loop;
+///   each later iterable is evaluated once per binding of the clauses before it, and may use
+///   those bindings (`for y in 0..x`). An `if` may be an `if let PAT = EXPR`, whose bindings
+///   the later clauses and the element can use.
+/// - `EXPR` is any expression (`if`/`else`, blocks, closures, method chains, macros, another
+///   `par_comp!`); `PAT` any irrefutable pattern.
+/// - Every part may borrow local data, no `'static` needed. Unlike a sequential loop, the
+///   items of the iterables must be `Send` (they move to workers), the elements `Send` (they
+///   move back), and what the clauses use from outside or from earlier bindings `Sync` (every
+///   worker reads it).
+/// - `; njobs = JOBS` takes anything `Into<Jobs>` (`4`, `-1`, a `Jobs`); without it, all cores.
+///
+/// # How the iteration space is split
+///
+/// Each `for` clause is a rayon parallel loop over its iterable (gathered into a `Vec`), and
+/// the loops of inner clauses run, nested, in the same pool. rayon's work stealing then splits
+/// whichever level has the work: `for x in 0..2 for y in 0..100_000` keeps every worker busy
+/// though the outer loop has two items. A comprehension with one `for` and no `if` takes the
+/// same path as `par_map` (one result per item, written straight into place).
+///
+/// # Panics
+///
+/// If the element or a clause panics, no new item of the leftmost iterable starts, and the
+/// panic reaches the caller as `item {index} panicked: {message}`, with the index in the
+/// leftmost iterable. Also if `njobs` is `0`.
+#[proc_macro]
+pub fn par_comp(input: TokenStream) -> TokenStream {
+    comprehension::expand(input.into()).into()
+}
+
+/// Captures a call for `pool_parallelize`: the callee and its arguments are evaluated now, the
+/// call runs later, on a worker.
+///
+/// ```
+/// use parallelize::{Delayed, delayed, pool_parallelize};
+///
+/// fn pow(x: f64, y: f64) -> f64 { x.powf(y) }
+/// struct Model { weight: f64 }
+/// impl Model {
+///     fn score(&self, x: &[f64]) -> f64 { x.iter().sum::<f64>() * self.weight }
+/// }
+///
+/// let model = Model { weight: 0.5 };
+/// let x = vec![1.0, 3.0];
+/// let tasks: Vec<Delayed<'_, f64>> = vec![
+///     delayed!(pow(2.0, 3.0)),          // a path call
+///     delayed!(model.score(&x)),        // a method call: `model` is borrowed
+///     delayed!((|v: f64| v + 1.0)(1.0)), // a closure call
+/// ];
+/// assert_eq!(pool_parallelize(tasks, 4), [8.0, 2.0, 2.0]);
+/// ```
+///
+/// Every task has the one type `Delayed<'a, R>` whatever the callee, so calls of different
+/// functions with one result type go in one batch; `'a` is the lifetime of what the call
+/// borrows.
+///
+/// What is evaluated when `delayed!` runs: each argument, in order (closure arguments stay in
+/// the call, where the callee gives them their types; making a closure does nothing
+/// observable); a method's receiver, borrowed when it is a place (`model`, `self.model`), so
+/// that many tasks can use it; a callee that is not a path (`make_f()(x)`). A callee written
+/// as a path is called by that path: a function is no capture at all, a closure in a variable
+/// is moved into the task (copied, for the usual closure that only borrows). Everything the
+/// task holds must be `Send`.
+#[proc_macro]
+pub fn delayed(input: TokenStream) -> TokenStream {
+    delayed::expand(input.into()).into()
 }

@@ -12,21 +12,23 @@ use std::marker::PhantomData;
 
 use crate::bounds::sealed::IsSend;
 
-/// An argument type of a `#[parallelized]` function: `Send`, because every item is moved to a
-/// worker thread. Implemented for every `Send` type, and only for those.
+/// An item of a parallel call (an argument of a `#[parallelized]` function, an item of a
+/// comprehension's iterable): `Send`, because every item is moved to a worker thread.
+/// Implemented for every `Send` type, and only for those.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be sent to another thread, so `#[parallelized]` cannot hand it to a parallel call",
-    label = "this argument type is not `Send`",
+    message = "`{Self}` cannot be sent to another thread, so it cannot be an item of a parallel call",
+    label = "this type is not `Send`",
     note = "every item is moved to a worker thread: take a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
 )]
 pub trait SendArgument: IsSend {}
 impl<T: ?Sized + Send> SendArgument for T {}
 
-/// The result type of a `#[parallelized]` function: `Send`, because every result is moved back
-/// from a worker thread. Implemented for every `Send` type, and only for those.
+/// A result of a parallel call (of a `#[parallelized]` function, a comprehension's element, a
+/// delayed task): `Send`, because every result is moved back from a worker thread.
+/// Implemented for every `Send` type, and only for those.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be sent to another thread, so `#[parallelized]` cannot return it from a parallel call",
-    label = "this result type is not `Send`",
+    message = "`{Self}` cannot be sent to another thread, so it cannot be the result of a parallel call",
+    label = "this type is not `Send`",
     note = "every result is made on a worker thread and moved back to the caller: return a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
 )]
 pub trait SendResult: IsSend {}
@@ -43,6 +45,11 @@ impl<T: ?Sized + Sync> SharedReceiver for T {}
 /// through the tuple's own impl below, component by component. (A tuple of arguments would
 /// otherwise need `(A1, A2): Send`, which a where clause `A1: SendArgument` does not give:
 /// every bad argument would be reported twice.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to another thread, so it cannot be an item of a parallel call",
+    label = "the items of this are not `Send`",
+    note = "every item is moved to a worker thread: use a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
+)]
 pub trait SendItem<Shape>: sealed::AllSend<Shape> {}
 impl<T: ?Sized + sealed::AllSend<Shape>, Shape> SendItem<Shape> for T {}
 

@@ -5,6 +5,8 @@
 //! that the proc-macro crate can stay small.
 
 mod bounds;
+mod comprehension;
+mod delayed;
 mod jobs;
 mod map;
 mod panic;
@@ -12,6 +14,8 @@ mod pool;
 mod try_output;
 
 pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
+pub use comprehension::{Level, comprehension};
+pub use delayed::{Delayed, pool_parallelize};
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map, try_map_items, try_par_map};
 pub use try_output::TryOutput;

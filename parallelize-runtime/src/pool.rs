@@ -35,6 +35,16 @@ impl Lanes {
     pub(crate) fn min_len(self, len: usize) -> usize {
         self.limit.map_or(1, |lanes| len.div_ceil(lanes).max(1))
     }
+
+    /// How many workers the call may use, inside the pool it runs in.
+    pub(crate) fn workers(self) -> usize {
+        self.limit.unwrap_or_else(rayon::current_num_threads)
+    }
+
+    /// Whether the call may not use every worker of its pool.
+    pub(crate) fn is_limited(self) -> bool {
+        self.limit.is_some()
+    }
 }
 
 /// Runs `op` on `workers` rayon workers and returns its result; `op` learns how much of the

@@ -1,0 +1,193 @@
+//! The grammar of `par_comp!`:
+//! `EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?`.
+
+use syn::parse::{Parse, ParseStream};
+use syn::{Expr, Ident, Pat, Token};
+
+/// A parsed comprehension, each part kept as the user's syntax so errors can point at it.
+pub(crate) struct Comprehension {
+    pub element: Expr,
+    pub first: ForClause,
+    /// The clauses after the first `for`, in order.
+    pub rest: Vec<Clause>,
+    /// `; njobs = JOBS`.
+    pub njobs: Option<Expr>,
+}
+
+/// `for PAT in ITER`.
+pub(crate) struct ForClause {
+    pub pat: Pat,
+    pub iter: Expr,
+}
+
+/// A clause after the first `for`.
+pub(crate) enum Clause {
+    For(ForClause),
+    /// `if COND`, where `COND` may also be `let PAT = EXPR`.
+    If(Expr),
+}
+
+const GRAMMAR: &str = "`par_comp![EXPR for PAT in ITER]`, with more `for PAT in ITER` and `if COND` clauses after the first `for`, and `; njobs = JOBS` last";
+
+impl Parse for Comprehension {
+    fn parse(input: ParseStream) -> syn::Result<Comprehension> {
+        if input.is_empty() {
+            return Err(input.error(format!("`par_comp!` is empty: write {GRAMMAR}")));
+        }
+        if input.peek(Token![for]) {
+            return Err(input.error(
+                "the element is missing before `for`: write what to collect first, as in `par_comp![f(x) for x in xs]`",
+            ));
+        }
+        let element: Expr = input.parse()?;
+        if !input.peek(Token![for]) {
+            return Err(unexpected(input, "`for` after the element"));
+        }
+        let first = ForClause::parse(input)?;
+        let mut rest = Vec::new();
+        loop {
+            if input.peek(Token![for]) {
+                rest.push(Clause::For(ForClause::parse(input)?));
+            } else if input.peek(Token![if]) {
+                input.parse::<Token![if]>()?;
+                rest.push(Clause::If(Expr::parse_without_eager_brace(input)?));
+            } else {
+                break;
+            }
+        }
+        let njobs = if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            parse_options(input)?
+        } else {
+            None
+        };
+        if !input.is_empty() {
+            return Err(unexpected(
+                input,
+                "`for`, `if`, `; njobs = JOBS` or the end of `par_comp!`",
+            ));
+        }
+        Ok(Comprehension {
+            element,
+            first,
+            rest,
+            njobs,
+        })
+    }
+}
+
+impl ForClause {
+    fn parse(input: ParseStream) -> syn::Result<ForClause> {
+        input.parse::<Token![for]>()?;
+        if input.is_empty() || input.peek(Token![in]) {
+            return Err(unexpected(
+                input,
+                "a pattern after `for`, as in `for x in xs`",
+            ));
+        }
+        let pat = Pat::parse_multi_with_leading_vert(input)?;
+        if let Some(refutable) = refutable_part(&pat) {
+            return Err(syn::Error::new_spanned(
+                refutable,
+                "`par_comp!` patterns must match every item, as in a `for` loop, and this one may not: filter instead (`for x in items.iter().flatten()` for `Some(x)`), or match in an `if let` clause",
+            ));
+        }
+        if !input.peek(Token![in]) {
+            return Err(unexpected(
+                input,
+                "`in` after the pattern, as in `for x in xs`",
+            ));
+        }
+        input.parse::<Token![in]>()?;
+        if input.is_empty()
+            || input.peek(Token![for])
+            || input.peek(Token![if])
+            || input.peek(Token![;])
+        {
+            return Err(unexpected(
+                input,
+                "an iterable after `in`, as in `for x in xs`",
+            ));
+        }
+        let iter = Expr::parse_without_eager_brace(input)?;
+        Ok(ForClause { pat, iter })
+    }
+}
+
+/// `njobs = JOBS`, after the `;`.
+fn parse_options(input: ParseStream) -> syn::Result<Option<Expr>> {
+    let mut njobs = None;
+    while !input.is_empty() {
+        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if name != "njobs" {
+            return Err(syn::Error::new_spanned(
+                name,
+                "unknown option of `par_comp!`: the only option is `njobs = JOBS` (`4`, `-1`, a `Jobs`)",
+            ));
+        }
+        if njobs.is_some() {
+            return Err(syn::Error::new_spanned(
+                name,
+                "`njobs` is given twice: give it once",
+            ));
+        }
+        if !input.peek(Token![=]) {
+            return Err(unexpected(input, "`=` after `njobs`, as in `; njobs = 4`"));
+        }
+        input.parse::<Token![=]>()?;
+        njobs = Some(input.parse::<Expr>()?);
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        } else if !input.is_empty() {
+            return Err(unexpected(
+                input,
+                "the end of `par_comp!` after the options",
+            ));
+        }
+    }
+    Ok(njobs)
+}
+
+/// "expected X, found `Y`", spanned on `Y` (or on the end of the input).
+fn unexpected(input: ParseStream, expected: &str) -> syn::Error {
+    match input.cursor().token_tree() {
+        Some((token, _)) => syn::Error::new(
+            token.span(),
+            format!("expected {expected}, found `{token}`"),
+        ),
+        None => input.error(format!("expected {expected}: write {GRAMMAR}")),
+    }
+}
+
+/// The part of `pat` that is refutable on its face: a literal, a range, or `Some`/`None`/`Ok`/
+/// `Err`. (Other refutable patterns are reported by rustc, on the same token.)
+fn refutable_part(pat: &Pat) -> Option<&Pat> {
+    match pat {
+        Pat::Lit(_) | Pat::Range(_) => Some(pat),
+        Pat::Path(path) if is_variant(&path.path) => Some(pat),
+        Pat::TupleStruct(tuple) if is_variant(&tuple.path) => Some(pat),
+        Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .and_then(|(_, sub)| refutable_part(sub)),
+        Pat::Tuple(tuple) => tuple.elems.iter().find_map(refutable_part),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().find_map(refutable_part),
+        Pat::Slice(slice) => slice.elems.iter().find_map(refutable_part),
+        Pat::Reference(reference) => refutable_part(&reference.pat),
+        Pat::Paren(paren) => refutable_part(&paren.pat),
+        Pat::Type(typed) => refutable_part(&typed.pat),
+        Pat::Struct(strukt) => strukt
+            .fields
+            .iter()
+            .find_map(|field| refutable_part(&field.pat)),
+        _ => None,
+    }
+}
+
+fn is_variant(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|last| {
+        ["Some", "None", "Ok", "Err"]
+            .iter()
+            .any(|variant| last.ident == variant)
+    })
+}

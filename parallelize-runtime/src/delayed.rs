@@ -1,0 +1,140 @@
+//! `Delayed` tasks and `pool_parallelize`: coarse, uneven calls of any functions, in one batch.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rayon::prelude::*;
+
+use crate::bounds::{One, Sendable};
+use crate::panic::{call_item, guarded};
+use crate::pool::run_in_pool;
+use crate::{Jobs, SendResult};
+
+/// A call captured for later: the callee and its arguments, evaluated when it was made, ready
+/// to run on any thread. Made by [`delayed!`](crate::delayed); run by [`pool_parallelize`].
+///
+/// One type whatever the callee, so calls of different functions with one result type go in
+/// one batch. `'a` is the lifetime of whatever the call borrows.
+///
+/// ```
+/// use parallelize::{Delayed, delayed, pool_parallelize};
+///
+/// fn square(x: f64) -> f64 { x * x }
+/// let tasks: Vec<Delayed<'_, f64>> = vec![delayed!(square(3.0)), delayed!(f64::sqrt(16.0))];
+/// assert_eq!(pool_parallelize(tasks, 2), [9.0, 4.0]);
+/// ```
+#[must_use = "a delayed call does nothing until it is run"]
+pub struct Delayed<'a, R> {
+    call: Box<dyn FnOnce() -> R + Send + 'a>,
+}
+
+impl<'a, R> Delayed<'a, R> {
+    /// Captures `call`. [`delayed!`](crate::delayed) writes this for you, evaluating the
+    /// arguments first.
+    pub fn new(call: impl FnOnce() -> R + Send + 'a) -> Delayed<'a, R> {
+        Delayed {
+            call: Box::new(call),
+        }
+    }
+
+    /// Runs the call here, on this thread.
+    pub fn run(self) -> R {
+        (self.call)()
+    }
+}
+
+impl<R> fmt::Debug for Delayed<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delayed").finish_non_exhaustive()
+    }
+}
+
+/// Runs `tasks` on `njobs` workers and returns their results in task order.
+///
+/// Tasks are taken to be coarse and uneven: each one is its own unit of work, never batched
+/// with its neighbours. Every worker takes the next waiting task in order as soon as it is
+/// free (a self-scheduling loop per worker, on rayon's threads), so tasks start in order and no
+/// worker idles while one waits.
+///
+/// ```
+/// use parallelize::{delayed, pool_parallelize};
+///
+/// fn pow(x: f64, y: f64) -> f64 { x.powf(y) }
+/// let x = 16.0_f64;
+/// let results = pool_parallelize(vec![delayed!(pow(2.0, 3.0)), delayed!(x.sqrt())], 4);
+/// assert_eq!(results, [8.0, 4.0]);
+/// ```
+///
+/// # Panics
+///
+/// If a task panics, no new task starts, and this panics with `item {index} panicked:
+/// {message}`, naming the task. Also if `njobs` is `0`.
+#[track_caller]
+pub fn pool_parallelize<'a, R>(
+    tasks: impl IntoIterator<Item = Delayed<'a, R>>,
+    njobs: impl Into<Jobs>,
+) -> Vec<R>
+where
+    R: SendResult,
+{
+    let workers = njobs.into().workers();
+    let run = |task: Delayed<'a, R>| task.run();
+    guarded(|cancel| {
+        if workers == 1 {
+            return tasks
+                .into_iter()
+                .enumerate()
+                .map(|(index, task)| call_item(cancel, index, &run, task))
+                .collect();
+        }
+        let slots: Vec<Mutex<Slot<'a, R>>> = tasks
+            .into_iter()
+            .map(|task| Mutex::new(Slot::Waiting(task)))
+            .collect();
+        let next = AtomicUsize::new(0);
+        // One loop per worker; each takes the next waiting task in order.
+        let take_tasks = || {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = slots.get(index) else {
+                    return;
+                };
+                let Slot::Waiting(task) = std::mem::replace(&mut *lock(slot), Slot::Running) else {
+                    unreachable!("pool_parallelize: task {index} was taken twice");
+                };
+                let result = call_item(cancel, index, &run, task);
+                *lock(slot) = Slot::Done(Sendable::new(result));
+            }
+        };
+        run_in_pool(workers, |lanes| {
+            let loops = lanes.workers().min(slots.len());
+            (0..loops)
+                .into_par_iter()
+                .with_max_len(1)
+                .for_each(|_| take_tasks());
+        });
+        slots
+            .into_iter()
+            .enumerate()
+            .map(
+                |(index, slot)| match slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                    Slot::Done(result) => result.0,
+                    _ => unreachable!("pool_parallelize: task {index} did not run"),
+                },
+            )
+            .collect()
+    })
+}
+
+/// One task of a `pool_parallelize` call, from waiting to done.
+enum Slot<'a, R> {
+    Waiting(Delayed<'a, R>),
+    Running,
+    Done(Sendable<R, One>),
+}
+
+/// A slot's lock: a task's panic is caught before it could poison one.
+fn lock<'s, 'a, R>(slot: &'s Mutex<Slot<'a, R>>) -> MutexGuard<'s, Slot<'a, R>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = parallelize::delayed!(f64::sqrt(4.0), 2);
+}
