@@ -123,7 +123,8 @@
 //!
 //! If a call panics, no new item starts, and the panic reaches the caller with a `String`
 //! payload that keeps the message and names the item: `item 7 panicked: boom`. The pools stay
-//! usable.
+//! usable. A panic in a nested call names both items, outer first:
+//! `item 2 panicked: item 1 panicked: boom`.
 //!
 //! ```
 //! use std::panic::catch_unwind;
@@ -160,7 +161,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_runtime::{
-        Delayed, Jobs, Level, One, SendArgument, SendResult, SharedReceiver, TryOutput, Tuple,
-        comprehension, map_items, try_map_items,
+        Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument, SendResult,
+        SharedReceiver, TryOutput, Tuple, comprehension, map_items, try_map_items,
     };
 }

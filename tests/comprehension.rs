@@ -28,6 +28,18 @@ macro_rules! same {
     }};
 }
 
+#[derive(Clone, Copy)]
+enum Part {
+    Left(u32),
+    Right(u32),
+}
+
+#[derive(PartialEq)]
+struct Point {
+    x: u32,
+    y: u32,
+}
+
 fn loops<T>(fill: impl FnOnce(&mut Vec<T>)) -> Vec<T> {
     let mut out = Vec::new();
     fill(&mut out);
@@ -168,6 +180,18 @@ fn a_table_of_comprehensions_matches_nested_loops() {
         loops(|o| for v in rows.clone() { for item in v { o.push(item + 1) } }),
         [item + 1 for v in rows.clone() for item in v]
     );
+    // 29. an or-pattern, in the first and in a later clause
+    let parts = [Part::Left(1), Part::Right(2), Part::Left(3)];
+    same!(
+        loops(|o| for Part::Left(x) | Part::Right(x) in parts { for Part::Left(y) | Part::Right(y) in parts { o.push(x * 10 + y) } }),
+        [x * 10 + y for Part::Left(x) | Part::Right(x) in parts for Part::Left(y) | Part::Right(y) in parts]
+    );
+    // 30. a struct literal in a condition and an `if` expression as an iterable
+    let origin = Point { x: 0, y: 0 };
+    same!(
+        loops(|o| for x in 0..4 { if origin != (Point { x, y: 0 }) { for y in if x > 1 { vec![x, x] } else { vec![] } { o.push(y) } } }),
+        [y for x in 0..4 if origin != Point { x, y: 0 } for y in if x > 1 { vec![x, x] } else { vec![] }]
+    );
     // 28. a slice pattern and a reference pattern
     let grid = [[1, 2], [3, 4]];
     same!(
@@ -234,6 +258,25 @@ fn a_panic_names_the_index_in_the_leftmost_iterable() {
             "item 5 panicked: bad pair"
         );
     }
+}
+
+#[test]
+fn one_worker_runs_the_whole_comprehension_on_the_callers_thread_in_order() {
+    let caller = thread::current().id();
+    let seen = Mutex::new(Vec::new());
+    let out = par_comp![{
+        seen.lock().unwrap().push(thread::current().id());
+        (x, y)
+    } for x in 0..5 for y in 0..x; njobs = 1];
+    assert_eq!(
+        out,
+        loops(|o| for x in 0..5 {
+            for y in 0..x {
+                o.push((x, y))
+            }
+        })
+    );
+    assert!(seen.into_inner().unwrap().iter().all(|&id| id == caller));
 }
 
 #[test]

@@ -56,9 +56,8 @@ fn calls_of_different_functions_go_in_one_batch_in_order() {
             "njobs = {njobs}"
         );
     }
-    // Callee and receiver were borrowed, not moved: still usable.
+    // The receiver was borrowed, not moved: still usable.
     assert_eq!(model.score(&x), 2.0);
-    assert_eq!(double(1.0), 2.0);
     assert_eq!(
         tasks().into_iter().map(Delayed::run).collect::<Vec<_>>(),
         expected
@@ -89,10 +88,18 @@ fn arguments_are_evaluated_when_delayed_runs_not_when_the_task_does() {
 }
 
 #[test]
-fn closure_arguments_keep_their_types_from_the_callee() {
+fn closure_arguments_keep_their_types_and_borrow_what_they_use() {
     fn apply(f: impl Fn(i32) -> i32, x: i32) -> i32 {
         f(x)
     }
+    let data = String::from("abc");
+    // Two tasks whose closures use the same non-`Copy` local, which stays usable after.
+    let tasks = vec![
+        delayed!(apply(|v| v + i32::try_from(data.len()).unwrap(), 1)),
+        delayed!(apply(|v| v * i32::from(data.as_bytes()[2] - b'a'), 2)),
+    ];
+    assert_eq!(pool_parallelize(tasks, 2), [4, 4]);
+    assert_eq!(data, "abc");
     let offset = 5;
     let results = pool_parallelize(
         vec![
@@ -146,4 +153,87 @@ fn a_panicking_task_is_named_and_stops_new_tasks() {
             "{started} of 200 tasks started after the panic (njobs = {njobs})"
         );
     }
+}
+
+fn total(values: &[u32]) -> u32 {
+    values.iter().sum()
+}
+
+struct Scorer {
+    weight: u32,
+}
+
+impl Scorer {
+    fn score(&self, x: u32) -> u32 {
+        x * self.weight
+    }
+}
+
+#[test]
+fn receivers_are_held_as_the_method_call_would_use_them() {
+    // A reference in a loop variable is copied into the task, not borrowed from the loop.
+    let scorers = vec![Scorer { weight: 2 }, Scorer { weight: 3 }];
+    let mut tasks = Vec::new();
+    for scorer in &scorers {
+        tasks.push(delayed!(scorer.score(10)));
+    }
+    tasks.extend(scorers.iter().map(|scorer| delayed!(scorer.score(1))));
+    assert_eq!(pool_parallelize(tasks, 2), [20, 30, 2, 3]);
+
+    // Method lookup is the call's own: `&String` clones to a `String`, `u32::max` takes `u32`s.
+    let name = String::from("ada");
+    let borrowed: &String = &name;
+    let clones: Vec<String> =
+        pool_parallelize([delayed!(borrowed.clone()), delayed!(name.clone())], 2);
+    assert_eq!(clones, ["ada", "ada"]);
+    let (a, b) = (3_u32, 9_u32);
+    assert_eq!(
+        pool_parallelize([delayed!(a.max(b)), delayed!(b.min(a))], 2),
+        [9, 3]
+    );
+
+    // A temporary receiver is moved into the task, and may be mutated there.
+    let text = String::from("x,y");
+    assert_eq!(
+        pool_parallelize([delayed!(text.split(',').next())], 2),
+        [Some("x")]
+    );
+
+    // A borrowed temporary argument is held by the task and lent to the call.
+    assert_eq!(pool_parallelize([delayed!(total(&vec![1, 2, 3]))], 2), [6]);
+}
+
+#[test]
+fn a_closure_in_a_variable_is_borrowed_not_moved() {
+    let suffix = String::from("!");
+    let shout = move |s: &str| format!("{s}{suffix}");
+    let tasks = vec![delayed!(shout("a")), delayed!(shout("b"))];
+    assert_eq!(pool_parallelize(tasks, 2), ["a!", "b!"]);
+    assert_eq!(shout("c"), "c!");
+}
+
+#[test]
+fn one_worker_runs_the_tasks_on_the_callers_thread_in_order() {
+    let caller = thread::current().id();
+    let seen = Mutex::new(Vec::new());
+    let note = |i: usize| {
+        seen.lock().unwrap().push((i, thread::current().id()));
+        i
+    };
+    let tasks: Vec<Delayed<'_, usize>> = (0..20).map(|i| delayed!(note(i))).collect();
+    assert_eq!(pool_parallelize(tasks, 1), (0..20).collect::<Vec<_>>());
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.iter().map(|&(i, _)| i).eq(0..20));
+    assert!(seen.iter().all(|&(_, id)| id == caller));
+}
+
+#[test]
+fn pool_parallelize_nests_inside_a_task() {
+    fn inner(n: u64) -> u64 {
+        let tasks: Vec<Delayed<'_, u64>> = (0..n).map(|i| delayed!(u64::pow(i, 2))).collect();
+        pool_parallelize(tasks, 3).into_iter().sum()
+    }
+    let tasks: Vec<Delayed<'_, u64>> = (1..=6).map(|n| delayed!(inner(n * 10))).collect();
+    let expected: Vec<u64> = (1..=6).map(|n| (0..n * 10).map(|i| i * i).sum()).collect();
+    assert_eq!(pool_parallelize(tasks, 2), expected);
 }

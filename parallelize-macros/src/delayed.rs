@@ -1,14 +1,33 @@
 //! `delayed!(CALL)`: the callee and the arguments are evaluated now, the call runs later.
+//!
+//! `delayed!(model.score(&x, make()))` becomes, in essence:
+//!
+//! ```text
+//! {
+//!     let held = Owned((hold(&model), &x, make()));  // evaluated now, in order
+//!     Delayed::new(|| {
+//!         let (receiver, arg0, arg1) = held.into_inner();  // moved into the task
+//!         receiver.score(arg0, arg1)
+//!     })
+//! }
+//! ```
+//!
+//! The task closure is not `move`: what it holds it takes through the one non-`Copy` `Owned`
+//! value, and anything else it mentions (a function or closure called by its path, locals used
+//! by a closure argument) it borrows, as the call would.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprCall, ExprMethodCall, Ident};
 
 /// The task's expansion, or a `compile_error!` spanned on the offending token.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    match one_expression.parse2(input).and_then(expand_call) {
+    match one_expression
+        .parse2(input)
+        .and_then(|call| expand_call(&call))
+    {
         Ok(tokens) => tokens,
         Err(error) => error.into_compile_error(),
     }
@@ -29,10 +48,10 @@ fn one_expression(input: ParseStream) -> syn::Result<Expr> {
     Ok(expr)
 }
 
-fn expand_call(call: Expr) -> syn::Result<TokenStream> {
+fn expand_call(call: &Expr) -> syn::Result<TokenStream> {
     match peel(call) {
-        Expr::Call(call) => Ok(path_call(&call)),
-        Expr::MethodCall(call) => Ok(method_call(&call)),
+        Expr::Call(call) => Ok(path_call(call)),
+        Expr::MethodCall(call) => Ok(method_call(call)),
         other => Err(syn::Error::new_spanned(
             other,
             "`delayed!` takes a call: `delayed!(f(a, b))`, `delayed!(obj.method(a))` or `delayed!((|x| x + 1)(a))`",
@@ -40,90 +59,128 @@ fn expand_call(call: Expr) -> syn::Result<TokenStream> {
     }
 }
 
-fn peel(expr: Expr) -> Expr {
+/// `(e)` and invisible groups are `e`.
+fn peel(expr: &Expr) -> &Expr {
     match expr {
-        Expr::Paren(inner) => peel(*inner.expr),
-        Expr::Group(inner) => peel(*inner.expr),
+        Expr::Paren(inner) => peel(&inner.expr),
+        Expr::Group(inner) => peel(&inner.expr),
         other => other,
     }
 }
 
-/// `f(a, b)`: the callee is evaluated first, then each argument in order.
+/// What the task holds, evaluated when `delayed!` runs, and how the call uses each.
+#[derive(Default)]
+struct Held {
+    /// Expressions evaluated now, in order, into one tuple.
+    values: Vec<TokenStream>,
+    /// The names the task binds them to.
+    names: Vec<Ident>,
+}
+
+impl Held {
+    fn hold(&mut self, name: &str, value: TokenStream) -> Ident {
+        let ident = Ident::new(
+            &format!("__parallelize_{name}{}", self.names.len()),
+            Span::mixed_site(),
+        );
+        self.values.push(value);
+        self.names.push(ident.clone());
+        ident
+    }
+
+    /// The arguments as the call in the task passes them.
+    fn arguments<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) -> Vec<TokenStream> {
+        args.map(|arg| match peel(arg) {
+            // Making a closure does nothing observable, and moved out of the call it would
+            // lose the parameter types the callee gives it: it stays in the call, borrowing
+            // what it uses.
+            Expr::Closure(_) => quote!(#arg),
+            // `&temporary`: the task holds the value and lends it to the call.
+            Expr::Reference(reference) if !is_place(&reference.expr) => {
+                let value = &reference.expr;
+                let name = self.hold("arg", quote!(#value));
+                let mutability = reference.mutability;
+                quote!(&#mutability #name)
+            }
+            _ => {
+                let name = self.hold("arg", quote!(#arg));
+                quote!(#name)
+            }
+        })
+        .collect()
+    }
+
+    /// `{ let held = Owned((..)); Delayed::new(|| { let Owned((..)) = held; CALL }) }`.
+    fn task(&self, call: &TokenStream) -> TokenStream {
+        let held = Ident::new("__parallelize_held", Span::mixed_site());
+        let values = &self.values;
+        let names = &self.names;
+        quote! {
+            {
+                #[allow(unused_imports)]
+                use ::parallelize::__private::{HoldCopy as _, HoldRef as _};
+                let #held = ::parallelize::__private::Owned((#(#values,)*));
+                ::parallelize::__private::Delayed::new(|| {
+                    // A call of `into_inner` takes all of `held`: a pattern would let the
+                    // closure capture its fields one by one, by reference where `Copy`.
+                    #[allow(unused_mut)]
+                    let (#(mut #names,)*) = ::parallelize::__private::Owned::into_inner(#held);
+                    #call
+                })
+            }
+        }
+    }
+}
+
+/// A place expression: `x`, `self.model`, `models[i]`, `*r`.
+fn is_place(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Path(_) => true,
+        Expr::Field(field) => is_place(&field.base),
+        Expr::Index(index) => is_place(&index.expr),
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)),
+        _ => false,
+    }
+}
+
+/// How a receiver or callee that is evaluated now is held: a place by copy when its type is
+/// `Copy` (a `&Model` in a loop variable, a `u32`), else by reference (an owned `Model`, so
+/// that many tasks can use it); anything else by value.
+fn hold_place_or_value(expr: &Expr) -> TokenStream {
+    if is_place(expr) {
+        quote!((&::parallelize::__private::Receiver(&#expr)).held())
+    } else {
+        quote!(#expr)
+    }
+}
+
+/// `f(a, b)`: the callee, then each argument, in order.
 ///
-/// A callee written as a path (`pow`, `f64::max`, a closure in a variable) has nothing to
-/// evaluate: the task calls it by that path. A function is no capture at all; a closure in a
-/// variable is captured like any variable of a `move` closure (copied when it is `Copy`, as a
-/// closure that only borrows is). Any other callee is evaluated now, and borrowed if it is a
-/// place (`(self.callback)(x)`).
+/// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure has
+/// nothing to evaluate: the task calls it as written, borrowing a closure variable. Any other
+/// callee is evaluated now (`make_f()(x)`, `(self.callback)(x)`).
 fn path_call(call: &ExprCall) -> TokenStream {
-    let (bindings, arguments) = arguments(call.args.iter());
+    let mut held = Held::default();
+    let func = peel(&call.func);
+    let callee = match func {
+        Expr::Path(_) | Expr::Closure(_) => quote!((#func)),
+        other => {
+            let name = held.hold("callee", hold_place_or_value(other));
+            quote!(#name)
+        }
+    };
+    let arguments = held.arguments(call.args.iter());
     let span = call.span();
-    let func = peel_parens(&call.func);
-    if let Expr::Path(path) = func {
-        let invoke = quote_spanned!(span=> #path(#(#arguments),*));
-        return task(&quote!(#(#bindings)*), &invoke);
-    }
-    let callee_name = Ident::new("__parallelize_callee", Span::mixed_site());
-    let callee = bind(func);
-    let invoke = quote_spanned!(span=> #callee_name(#(#arguments),*));
-    task(&quote!(let #callee_name = #callee; #(#bindings)*), &invoke)
+    held.task(&quote_spanned!(span=> #callee(#(#arguments),*)))
 }
 
-fn peel_parens(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => peel_parens(&inner.expr),
-        other => other,
-    }
-}
-
-/// `obj.method(a)`: the receiver is bound first (borrowed when it is a place, so that
-/// `delayed!(model.score(&x))` can be written for many `x`), then each argument in order.
+/// `obj.method(a)`: the receiver (see [`hold_place_or_value`]), then each argument, in order.
 fn method_call(call: &ExprMethodCall) -> TokenStream {
-    let receiver_name = Ident::new("__parallelize_receiver", Span::mixed_site());
-    let receiver = bind(&call.receiver);
-    let (bindings, arguments) = arguments(call.args.iter());
+    let mut held = Held::default();
+    let receiver = held.hold("receiver", hold_place_or_value(&call.receiver));
+    let arguments = held.arguments(call.args.iter());
     let method = &call.method;
     let turbofish = &call.turbofish;
     let span = call.span();
-    let invoke = quote_spanned!(span=> #receiver_name.#method #turbofish(#(#arguments),*));
-    task(
-        &quote!(let #receiver_name = #receiver; #(#bindings)*),
-        &invoke,
-    )
-}
-
-/// How a callee or receiver is held: a place (`model`, `self.model`, `models[i]`) by
-/// reference, anything else (a closure, a call's result) by value.
-fn bind(expr: &Expr) -> TokenStream {
-    match peel_parens(expr) {
-        place @ (Expr::Path(_) | Expr::Field(_) | Expr::Index(_)) => quote!(&#place),
-        value => quote!(#value),
-    }
-}
-
-/// `let` bindings that evaluate the arguments now, and the expressions that pass them later.
-/// Closures stay in the call: creating one does nothing observable, and moved out of the call
-/// it would lose the parameter types the callee gives it.
-fn arguments<'a>(args: impl Iterator<Item = &'a Expr>) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let mut bindings = Vec::new();
-    let mut passed = Vec::new();
-    for (index, arg) in args.enumerate() {
-        if let Expr::Closure(_) = arg {
-            passed.push(quote!(#arg));
-        } else {
-            let name = format_ident!("__parallelize_arg{}", index, span = Span::mixed_site());
-            bindings.push(quote!(let #name = #arg;));
-            passed.push(quote!(#name));
-        }
-    }
-    (bindings, passed)
-}
-
-fn task(bindings: &TokenStream, invoke: &TokenStream) -> TokenStream {
-    quote! {
-        {
-            #bindings
-            ::parallelize::__private::Delayed::new(move || #invoke)
-        }
-    }
+    held.task(&quote_spanned!(span=> #receiver.#method #turbofish(#(#arguments),*)))
 }

@@ -167,13 +167,22 @@ pub fn par_comp(input: TokenStream) -> TokenStream {
 /// functions with one result type go in one batch; `'a` is the lifetime of what the call
 /// borrows.
 ///
-/// What is evaluated when `delayed!` runs: each argument, in order (closure arguments stay in
-/// the call, where the callee gives them their types; making a closure does nothing
-/// observable); a method's receiver, borrowed when it is a place (`model`, `self.model`), so
-/// that many tasks can use it; a callee that is not a path (`make_f()(x)`). A callee written
-/// as a path is called by that path: a function is no capture at all, a closure in a variable
-/// is moved into the task (copied, for the usual closure that only borrows). Everything the
-/// task holds must be `Send`.
+/// What is evaluated when `delayed!` runs, in order, and moved into the task:
+///
+/// - each argument (an argument `&temporary`, such as `&vec![1, 2]`, is held by the task and
+///   lent to the call);
+/// - a method's receiver: a place (`model`, `self.model`, `models[i]`) is held by copy when its
+///   type is `Copy` (a `&Model` loop variable, a number) and by reference otherwise (an owned
+///   `Model`, which many tasks can then share); any other receiver (`text.split(',')`) by value;
+/// - a callee that is neither a path nor a closure (`make_f()(x)`, `(self.callback)(x)`).
+///
+/// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure is
+/// called as written, and closure arguments stay in the call (making a closure does nothing
+/// observable, and there the callee gives it its parameter types): what they use from
+/// outside, the task borrows. Method lookup happens in the task, on what it holds: a method
+/// that takes a non-`Copy` receiver by value or by `&mut` cannot be delayed on a place (write
+/// `delayed!(String::into_bytes(s))` to move `s` into the task). Everything the task holds
+/// must be `Send`, and everything it borrows `Sync`.
 #[proc_macro]
 pub fn delayed(input: TokenStream) -> TokenStream {
     delayed::expand(input.into()).into()

@@ -138,3 +138,44 @@ enum Slot<'a, R> {
 fn lock<'s, 'a, R>(slot: &'s Mutex<Slot<'a, R>>) -> MutexGuard<'s, Slot<'a, R>> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// The values a `delayed!` task holds, moved into it as one. Not `Copy`, so that the task
+/// closure, which is not `move`, takes it by value.
+#[doc(hidden)]
+pub struct Owned<T>(pub T);
+
+impl<T> Owned<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// A place that `delayed!` evaluates now, as a receiver or callee.
+#[doc(hidden)]
+pub struct Receiver<'a, T: ?Sized>(pub &'a T);
+
+/// `delayed!` holds a `Copy` place by copy (a `&Model` loop variable, a number) ...
+#[doc(hidden)]
+pub trait HoldCopy<T> {
+    fn held(&self) -> T;
+}
+
+impl<T: Copy> HoldCopy<T> for Receiver<'_, T> {
+    fn held(&self) -> T {
+        *self.0
+    }
+}
+
+/// ... and any other place by reference (an owned `Model`, so that many tasks can use it).
+/// The choice is made by method resolution: `(&Receiver(&place)).held()` finds `HoldCopy` on
+/// `Receiver` before it autorefs to find `HoldRef` on `&Receiver`.
+#[doc(hidden)]
+pub trait HoldRef<'a, T: ?Sized> {
+    fn held(&self) -> &'a T;
+}
+
+impl<'a, T: ?Sized> HoldRef<'a, T> for &Receiver<'a, T> {
+    fn held(&self) -> &'a T {
+        self.0
+    }
+}

@@ -15,7 +15,7 @@ mod try_output;
 
 pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
 pub use comprehension::{Level, comprehension};
-pub use delayed::{Delayed, pool_parallelize};
+pub use delayed::{Delayed, HoldCopy, HoldRef, Owned, Receiver, pool_parallelize};
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map, try_map_items, try_par_map};
 pub use try_output::TryOutput;

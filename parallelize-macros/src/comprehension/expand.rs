@@ -13,7 +13,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, Ident};
+use syn::{Expr, Ident, Pat};
 
 use super::parse::{Clause, Comprehension, ForClause};
 
@@ -49,19 +49,18 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     }
     let element = &comprehension.element;
     let iter = &outer.clause.iter;
-    let pat = &outer.clause.pat;
-    // Spanned at the leftmost iterable, so that an item type that cannot cross threads is
-    // reported there.
+    let pat = closure_pattern(&outer.clause.pat);
+    // The runtime call is spanned at the leftmost iterable and the closures at the element,
+    // so that an item or an element that cannot cross threads is reported on its own tokens.
     let span = iter.span();
+    let element_span = element.span();
 
     // One `for` and no `if`: one result per item, on the indexed fast path.
     if inner.is_empty() && outer.conditions.is_empty() {
-        return quote_spanned! {span=>
-            #krate::__private::map_items::<#krate::__private::One, _, _, _>(
-                #iter,
-                #njobs,
-                |#pat| #element,
-            )
+        let map = quote_spanned!(span=> #krate::__private::map_items);
+        let closure = quote_spanned!(element_span=> |#pat| #element);
+        return quote! {
+            #map::<#krate::__private::One, _, _, _>(#iter, #njobs, #closure)
         };
     }
 
@@ -71,27 +70,65 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     let mut empty = quote!(::core::option::Option::None);
     for current in inner.iter().rev() {
         body = guarded(&current.conditions, body, &empty);
-        let inner_pat = &current.clause.pat;
+        let inner_pat = closure_pattern(&current.clause.pat);
         let inner_iter = &current.clause.iter;
-        body = quote! {
-            #level.nested(#inner_iter, |#level: #krate::__private::Level, #inner_pat| #body)
-        };
+        let closure =
+            quote_spanned!(element_span=> |#level: #krate::__private::Level, #inner_pat| #body);
+        body = quote!(#level.nested(#inner_iter, #closure));
         empty = quote!(::std::vec::Vec::new());
     }
     body = guarded(&outer.conditions, body, &empty);
-    quote_spanned! {span=>
-        #krate::__private::comprehension(
-            #iter,
-            #njobs,
-            |#level: #krate::__private::Level, #pat| #body,
-        )
+    let comprehension = quote_spanned!(span=> #krate::__private::comprehension);
+    let closure = quote_spanned!(element_span=> |#level: #krate::__private::Level, #pat| #body);
+    quote!(#comprehension(#iter, #njobs, #closure))
+}
+
+/// A `for` pattern as a closure parameter: an or-pattern needs parentheses there
+/// (`|(A(x) | B(x))|`), which anywhere else would be flagged as unneeded.
+fn closure_pattern(pat: &Pat) -> TokenStream {
+    if let Pat::Or(_) = pat {
+        quote!((#pat))
+    } else {
+        quote!(#pat)
     }
 }
 
 /// `body` under the `if` clauses, in order (`if let` included); `empty` where one fails.
 fn guarded(conditions: &[&Expr], mut body: TokenStream, empty: &TokenStream) -> TokenStream {
     for condition in conditions.iter().rev() {
+        // A struct literal is fine in a clause (no block follows it) but not in the `if` it
+        // becomes: there it needs the parentheses rustc would ask for, and only there.
+        let condition = if exterior_struct_literal(condition) {
+            quote!((#condition))
+        } else {
+            quote!(#condition)
+        };
         body = quote!(if #condition { #body } else { #empty });
     }
     body
+}
+
+/// Whether `expr` has a struct literal where an `if` condition cannot: not inside brackets of
+/// its own (call arguments, parentheses, blocks). The same test rustc makes.
+fn exterior_struct_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Struct(_) => true,
+        Expr::Binary(binary) => {
+            exterior_struct_literal(&binary.left) || exterior_struct_literal(&binary.right)
+        }
+        Expr::Assign(assign) => {
+            exterior_struct_literal(&assign.left) || exterior_struct_literal(&assign.right)
+        }
+        Expr::Unary(unary) => exterior_struct_literal(&unary.expr),
+        Expr::Cast(cast) => exterior_struct_literal(&cast.expr),
+        Expr::Field(field) => exterior_struct_literal(&field.base),
+        Expr::MethodCall(call) => exterior_struct_literal(&call.receiver),
+        Expr::Index(index) => exterior_struct_literal(&index.expr),
+        Expr::Try(try_expr) => exterior_struct_literal(&try_expr.expr),
+        Expr::Range(range) => {
+            range.start.as_deref().is_some_and(exterior_struct_literal)
+                || range.end.as_deref().is_some_and(exterior_struct_literal)
+        }
+        _ => false,
+    }
 }

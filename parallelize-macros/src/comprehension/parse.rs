@@ -50,7 +50,9 @@ impl Parse for Comprehension {
                 rest.push(Clause::For(ForClause::parse(input)?));
             } else if input.peek(Token![if]) {
                 input.parse::<Token![if]>()?;
-                rest.push(Clause::If(Expr::parse_without_eager_brace(input)?));
+                // A whole expression: no block follows a clause, so a struct literal
+                // (`if p == P { x: 1 }`) is no ambiguity here, unlike in an `if` statement.
+                rest.push(Clause::If(input.parse()?));
             } else {
                 break;
             }
@@ -99,17 +101,14 @@ impl ForClause {
             ));
         }
         input.parse::<Token![in]>()?;
-        if input.is_empty()
-            || input.peek(Token![for])
-            || input.peek(Token![if])
-            || input.peek(Token![;])
-        {
+        if input.is_empty() || input.peek(Token![for]) || input.peek(Token![;]) {
             return Err(unexpected(
                 input,
                 "an iterable after `in`, as in `for x in xs`",
             ));
         }
-        let iter = Expr::parse_without_eager_brace(input)?;
+        // A whole expression, struct literals included, as for `if` clauses.
+        let iter: Expr = input.parse()?;
         Ok(ForClause { pat, iter })
     }
 }

@@ -1,5 +1,5 @@
 use parallelize::par_comp;
 
 fn main() {
-    let _ = par_comp![x for x in if x > 2];
+    let _ = par_comp![x for x in ; njobs = 2];
 }
