@@ -1,6 +1,7 @@
 #![deny(warnings)]
-//! The expansion reaches everything through absolute paths: shadowing `core`, `std` and the
-//! prelude's names around an annotated function changes nothing.
+//! The expansions reach everything through absolute paths: shadowing `core`, `std` and the
+//! prelude's names around `#[parallelized]`, `par_comp!` and `delayed!` changes nothing, and
+//! their locals cannot clash with the user's.
 
 mod core {}
 mod std {}
@@ -39,4 +40,16 @@ fn main() {
     let __parallelize_njobs = 2;
     let _ = scale_par([(1, 2)], __parallelize_njobs);
     let _ = checked_try_par([1], 2);
+
+    let __parallelize_level = 3_u32;
+    let __parallelize_held = 4_u32;
+    let _ = ::parallelize::par_comp![x + y + __parallelize_level for x in 0..3 if x > 0 for y in 0..x];
+    let _ = ::parallelize::par_comp![scale(x, 2) for x in 0..3];
+    let _ = ::parallelize::pool_parallelize(
+        [
+            ::parallelize::delayed!(scale(__parallelize_held, 2)),
+            ::parallelize::delayed!(__parallelize_held.max(1)),
+        ],
+        2,
+    );
 }
