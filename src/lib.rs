@@ -146,14 +146,15 @@ extern crate self as parallelize;
 
 pub use parallelize_macros::{delayed, par_comp, parallelized};
 pub use parallelize_runtime::{
-    Delayed, Jobs, JobsError, SendArgument, SendResult, TryOutput, par_map, pool_parallelize,
-    try_par_map,
+    Delayed, IntoItems, Jobs, JobsError, ParItems, SendArgument, SendResult, TryOutput,
+    from_par_iter, par_map, pool_parallelize, rayon, try_par_map,
 };
 
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Delayed, Jobs, delayed, par_comp, par_map, parallelized, pool_parallelize, try_par_map,
+        Delayed, Jobs, delayed, from_par_iter, par_comp, par_map, parallelized, pool_parallelize,
+        try_par_map,
     };
 }
 
@@ -161,7 +162,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_runtime::{
-        Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument, SendResult,
-        SharedReceiver, TryOutput, Tuple, comprehension, map_items, try_map_items,
+        Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
+        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, map_items, try_map_items,
     };
 }

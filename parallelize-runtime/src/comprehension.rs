@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{call_item, guarded};
+use crate::panic::{call_item, guarded, raise};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -63,7 +63,7 @@ where
     U::Item: SendResult,
 {
     let workers = jobs.into().workers();
-    guarded(|cancel| {
+    let results = guarded(|cancel| {
         if workers == 1 {
             let level = Level { parallel: false };
             let run = |item| body(level, item);
@@ -93,5 +93,9 @@ where
                 .collect()
         });
         Sendable::unwrap_vec(results)
-    })
+    });
+    match results {
+        Ok(results) => results,
+        Err(failure) => raise(failure),
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{call_item, guarded};
+use crate::panic::{call_item, guarded, raise};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendResult};
 
@@ -80,7 +80,7 @@ where
 {
     let workers = njobs.into().workers();
     let run = |task: Delayed<'a, R>| task.run();
-    guarded(|cancel| {
+    let results = guarded(|cancel| {
         if workers == 1 {
             return tasks
                 .into_iter()
@@ -124,7 +124,11 @@ where
                 },
             )
             .collect()
-    })
+    });
+    match results {
+        Ok(results) => results,
+        Err(failure) => raise(failure),
+    }
 }
 
 /// One task of a `pool_parallelize` call, from waiting to done.

@@ -88,6 +88,7 @@ impl Jobs {
 
     /// The number of workers this resolves to on this machine (always at least one).
     #[must_use]
+    #[inline]
     pub fn workers(self) -> usize {
         if self.requested > 0 {
             self.requested.unsigned_abs()
@@ -101,6 +102,7 @@ impl Jobs {
 
 /// The machine's cores as the standard library counts them (cgroup and affinity aware), asked
 /// once: the question costs system calls, and parallel calls ask it on every call.
+#[inline]
 fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))

@@ -4,18 +4,24 @@
 //! Depend on `parallelize`, which re-exports everything here; this crate is its own only so
 //! that the proc-macro crate can stay small.
 
+mod adaptive;
 mod bounds;
 mod comprehension;
 mod delayed;
+mod items;
 mod jobs;
 mod map;
 mod panic;
 mod pool;
 mod try_output;
 
+pub use adaptive::Cost;
 pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
 pub use comprehension::{Level, comprehension};
 pub use delayed::{Delayed, HoldCopy, HoldRef, Owned, Receiver, pool_parallelize};
+pub use items::{Driver, IntoItems, ParItems, from_par_iter};
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map, try_map_items, try_par_map};
+/// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.
+pub use rayon;
 pub use try_output::TryOutput;

@@ -1,17 +1,28 @@
 //! The ordered fan-out engine: one result per input item, in input order.
 //!
-//! The input is gathered into a `Vec` (free when it already is one: `collect` reuses a
-//! `vec::IntoIter`'s buffer), then rayon's indexed `into_par_iter().enumerate().map().collect()`
-//! path writes every result straight into its slot of the output. rayon splits the index range
-//! adaptively and steals work between workers; nothing here is allocated per item.
+//! Items from an iterable are gathered into a `Vec` (free when it already is one: `collect`
+//! reuses a `vec::IntoIter`'s buffer); items from a parallel iterator ([`from_par_iter`]) are
+//! read in place. Either way rayon's indexed `enumerate().map().collect()` path writes every
+//! result straight into its slot of the output; rayon splits the index range adaptively and
+//! steals work between workers. Nothing is allocated per item. Small work runs inline (see
+//! [`crate::adaptive`]).
+//!
+//! [`from_par_iter`]: crate::from_par_iter
 
+use std::marker::PhantomData;
 use std::panic::panic_any;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, plan};
 use crate::bounds::{One, SendItem, Sendable};
-use crate::panic::{Cancel, Outcome, call_item, catch_item, guarded};
+use crate::items::{Driver, IntoItems, sequentially};
+use crate::panic::{
+    Failure, Outcome, call_item, catch_item, guarded, inline_guarded, payload_message, raise,
+};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
@@ -24,9 +35,10 @@ use crate::{Jobs, SendArgument, SendResult, TryOutput};
 /// assert_eq!(squares, [1, 4, 9, 16]);
 /// ```
 ///
-/// With one worker the calls run inline on the caller's thread, in order. Items and results
-/// must be `Send` ([`SendArgument`] and [`SendResult`] are `Send` under names that make
-/// rustc's error say what went wrong).
+/// With one worker the calls run inline on the caller's thread, in order; so do calls whose
+/// whole work is too small to gain from going parallel (measured on the first items). Items
+/// and results must be `Send` ([`SendArgument`] and [`SendResult`] are `Send` under names
+/// that make rustc's error say what went wrong).
 ///
 /// # Panics
 ///
@@ -36,48 +48,239 @@ use crate::{Jobs, SendArgument, SendResult, TryOutput};
 #[track_caller]
 pub fn par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Vec<R>
 where
-    I: IntoIterator,
+    I: IntoItems,
     I::Item: SendArgument,
     R: SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
-    map_items::<One, _, _, _>(items, jobs, f)
+    let cost = cost_of_call_site(Location::caller());
+    map_items::<One, _, _, _>(items, jobs, Some(cost), f)
 }
 
-/// [`par_map`] for items of any [`SendItem`] shape: what the companions call.
+/// [`par_map`] for items of any [`SendItem`] shape, with the function's [`Cost`] if known:
+/// what the companions call.
 #[doc(hidden)]
 #[track_caller]
-pub fn map_items<Shape, I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Vec<R>
+pub fn map_items<Shape, I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    cost: Option<&Cost>,
+    f: F,
+) -> Vec<R>
 where
-    I: IntoIterator,
+    I: IntoItems,
     I::Item: SendItem<Shape>,
     R: SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
-    let workers = jobs.into().workers();
-    guarded(|cancel| {
-        if workers == 1 {
-            return map_inline(cancel, items, &f);
+    let driver = MapDriver {
+        f: &f,
+        jobs: jobs.into(),
+        cost,
+        shape: PhantomData::<fn() -> Shape>,
+    };
+    match items.drive(driver) {
+        Ok(results) => results,
+        Err(failure) => raise(failure),
+    }
+}
+
+/// One `map` call, given its items by [`IntoItems::drive`].
+struct MapDriver<'a, F, Shape> {
+    f: &'a F,
+    jobs: Jobs,
+    cost: Option<&'a Cost>,
+    shape: PhantomData<fn() -> Shape>,
+}
+
+impl<T, R, F, Shape> Driver<T> for MapDriver<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = Result<Vec<R>, Failure>;
+
+    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        let workers = self.jobs.workers();
+        let len = match items.size_hint() {
+            (low, Some(high)) if low == high => Some(low),
+            _ => None,
+        };
+        let plan = if workers == 1 {
+            Plan::Inline
+        } else {
+            plan(self.cost, len, workers)
+        };
+        // The tiny call's path stays small, with the rest out of line: the code of a
+        // parallel call in this function would cost a tiny call more than its work.
+        if plan == Plan::Inline {
+            map_inline(items, self.f)
+        } else {
+            self.not_inline(items, plan, workers, len)
         }
-        let items: Vec<I::Item> = items.into_iter().collect();
-        if items.len() <= 1 {
-            return map_inline(cancel, items, &f);
-        }
+    }
+
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        let workers = self.jobs.workers();
         let len = items.len();
-        let items = Sendable::<_, Shape>::wrap_vec(items);
-        let results = run_in_pool(workers, |lanes| {
+        if workers == 1 || plan(self.cost, Some(len), workers) != Plan::Parallel {
+            return sequentially(items, |items| map_inline(items, self.f));
+        }
+        self.timed(workers, len, || {
+            let results = guarded(|cancel| {
+                run_in_pool(workers, |lanes| {
+                    items
+                        .with_min_len(lanes.min_len(len))
+                        .enumerate()
+                        .map(|(index, item)| {
+                            Sendable::<_, One>::new(call_item(cancel, index, self.f, item))
+                        })
+                        .collect()
+                })
+            })?;
+            Ok(Sendable::unwrap_vec(results))
+        })
+    }
+}
+
+impl<F, Shape> MapDriver<'_, F, Shape> {
+    #[inline(never)]
+    fn not_inline<T, R, I>(
+        &self,
+        items: I,
+        plan: Plan,
+        workers: usize,
+        len: Option<usize>,
+    ) -> Result<Vec<R>, Failure>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        if plan == Plan::Measure {
+            return self.measure_then_parallel(items, workers);
+        }
+        self.timed(workers, len.unwrap_or(0), || {
+            map_gathered::<Shape, _, _, _>(items.collect(), 0, workers, self.f)
+        })
+    }
+
+    /// Runs a parallel `call` of `len` items, teaching the cost a rough figure (wall time times
+    /// workers) when there is a cost to teach.
+    fn timed<R>(
+        &self,
+        workers: usize,
+        len: usize,
+        call: impl FnOnce() -> Result<Vec<R>, Failure>,
+    ) -> Result<Vec<R>, Failure> {
+        let Some(cost) = self.cost else {
+            return call();
+        };
+        let started = Instant::now();
+        let results = call()?;
+        cost.record_parallel(started.elapsed(), workers, len);
+        Ok(results)
+    }
+
+    /// Runs items inline, reading the clock after 1, 2, 4, ... of them; done within the
+    /// budget, that is the whole call, else the rest goes parallel. For calls predicted small.
+    fn measure_then_parallel<T, R, I>(
+        &self,
+        mut items: I,
+        workers: usize,
+    ) -> Result<Vec<R>, Failure>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        let started = Instant::now();
+        let mut results = Vec::with_capacity(items.size_hint().0);
+        let finished = inline_guarded(|current| {
+            let mut next_check = 1;
+            loop {
+                let Some(item) = items.next() else {
+                    return true;
+                };
+                current.set(Some(results.len()));
+                results.push((self.f)(item));
+                current.set(None);
+                if results.len() == next_check {
+                    if started.elapsed() >= INLINE_BUDGET {
+                        return false;
+                    }
+                    next_check *= 2;
+                }
+            }
+        })?;
+        let done = results.len();
+        if let Some(cost) = self.cost {
+            cost.record_inline(started.elapsed(), done);
+        }
+        if !finished {
+            let rest = map_gathered::<Shape, _, _, _>(items.collect(), done, workers, self.f)?;
+            results.extend(rest);
+        }
+        Ok(results)
+    }
+}
+
+/// The calls in order on the caller's thread. The index of a panicking item is the number of
+/// results written before it (`extend` keeps the length right while unwinding), so the loop
+/// tracks nothing per item and compiles like the plain loop it is.
+fn map_inline<T, R>(
+    items: impl Iterator<Item = T>,
+    f: &impl Fn(T) -> R,
+) -> Result<Vec<R>, Failure> {
+    let mut results = Vec::with_capacity(items.size_hint().0);
+    match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
+        Ok(()) => Ok(results),
+        Err(payload) => Err(Failure::Item {
+            index: results.len(),
+            message: payload_message(&*payload),
+        }),
+    }
+}
+
+/// Gathered items on the workers; `first` is the index of `items[0]` in the whole call.
+fn map_gathered<Shape, T, R, F>(
+    items: Vec<T>,
+    first: usize,
+    workers: usize,
+    f: &F,
+) -> Result<Vec<R>, Failure>
+where
+    T: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    if items.len() <= 1 {
+        return map_inline(items.into_iter(), f).map_err(|failure| match failure {
+            Failure::Item { index, message } => Failure::Item {
+                index: first + index,
+                message,
+            },
+            other @ Failure::Other(_) => other,
+        });
+    }
+    let len = items.len();
+    let items = Sendable::<_, Shape>::wrap_vec(items);
+    let results = guarded(|cancel| {
+        run_in_pool(workers, |lanes| {
             items
                 .into_par_iter()
                 .with_min_len(lanes.min_len(len))
                 .enumerate()
                 .map(|(index, item)| {
-                    let item = item.0;
-                    Sendable::<_, One>::new(call_item(cancel, index, &f, item))
+                    Sendable::<_, One>::new(call_item(cancel, first + index, f, item.0))
                 })
                 .collect()
-        });
-        Sendable::unwrap_vec(results)
-    })
+        })
+    })?;
+    Ok(Sendable::unwrap_vec(results))
 }
 
 /// Like [`par_map`] for a function that returns a `Result`: returns exactly what the sequential
@@ -104,7 +307,7 @@ where
 #[track_caller]
 pub fn try_par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Result<Vec<R::Ok>, R::Err>
 where
-    I: IntoIterator,
+    I: IntoItems,
     I::Item: SendArgument,
     R: TryOutput + SendResult,
     F: Fn(I::Item) -> R + Sync,
@@ -121,68 +324,124 @@ pub fn try_map_items<Shape, I, R, F>(
     f: F,
 ) -> Result<Vec<R::Ok>, R::Err>
 where
-    I: IntoIterator,
+    I: IntoItems,
     I::Item: SendItem<Shape>,
     R: TryOutput + SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
-    let workers = jobs.into().workers();
-    if workers == 1 {
-        // `collect` into a `Result` stops at the first error: nothing past it runs.
-        return guarded(|cancel| {
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| call_item(cancel, index, &f, item).into_result())
-                .collect()
-        });
+    let driver = TryDriver {
+        f: &f,
+        workers: jobs.into().workers(),
+        shape: PhantomData::<fn() -> Shape>,
+    };
+    match items.drive(driver) {
+        Ok(Answer::Done(answer)) => answer,
+        Ok(Answer::Panicked { index, message }) => {
+            panic_any(format!("item {index} panicked: {message}"))
+        }
+        Err(failure) => raise(failure),
     }
-    let slots = guarded(|_| {
-        let items: Vec<I::Item> = items.into_iter().collect();
+}
+
+/// What a `try` call decided: the sequential answer, or the panic the sequential loop would
+/// have met first.
+enum Answer<T> {
+    Done(T),
+    Panicked { index: usize, message: String },
+}
+
+/// One `try` call, given its items by [`IntoItems::drive`]: always gathered, since its items
+/// decide in index order.
+struct TryDriver<'a, F, Shape> {
+    f: &'a F,
+    workers: usize,
+    shape: PhantomData<fn() -> Shape>,
+}
+
+type TryOutcome<R> =
+    Result<Answer<Result<Vec<<R as TryOutput>::Ok>, <R as TryOutput>::Err>>, Failure>;
+
+impl<T, R, F, Shape> Driver<T> for TryDriver<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = TryOutcome<R>;
+
+    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        if self.workers == 1 {
+            // `collect` into a `Result` stops at the first error: nothing past it runs.
+            let answer = inline_guarded(|current| {
+                items
+                    .enumerate()
+                    .map(|(index, item)| {
+                        current.set(Some(index));
+                        let result = (self.f)(item);
+                        current.set(None);
+                        result.into_result()
+                    })
+                    .collect()
+            })?;
+            return Ok(Answer::Done(answer));
+        }
+        self.gathered(items.collect())
+    }
+
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        let gathered: Vec<Sendable<T, Shape>> =
+            run_in_pool(self.workers, |_| items.map(Sendable::new).collect());
+        self.sequential(Sendable::unwrap_vec(gathered).into_iter())
+    }
+}
+
+impl<F, Shape> TryDriver<'_, F, Shape> {
+    fn gathered<T, R>(&self, items: Vec<T>) -> TryOutcome<R>
+    where
+        T: SendItem<Shape>,
+        R: TryOutput + SendResult,
+        F: Fn(T) -> R + Sync,
+    {
         let len = items.len();
         let items = Sendable::<_, Shape>::wrap_vec(items);
         // The lowest index known to fail or panic: nothing past it can change the answer.
         let first_failure = AtomicUsize::new(usize::MAX);
-        let slots: Vec<Option<Outcome<Sendable<R>>>> = run_in_pool(workers, |lanes| {
-            items
-                .into_par_iter()
-                .with_min_len(lanes.min_len(len))
-                .enumerate()
-                .map(|(index, item)| {
-                    // Relaxed: a stale value only means an item runs that could have been
-                    // skipped; the answer is decided below from the slots, in order.
-                    if index > first_failure.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let outcome = catch_item(&f, item.0);
-                    if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
-                        first_failure.fetch_min(index, Ordering::Relaxed);
-                    }
-                    Some(outcome.map(Sendable::new))
-                })
-                .collect()
-        });
-        slots
-    });
-    // The sequential answer: the first error or panic in index order, or every success. A slot
-    // is empty only past a failure or a panic, so the scan meets that one first. A panic past
-    // the first error is dropped, as the sequential loop would never have run that item.
-    let mut successes = Vec::with_capacity(slots.len());
-    for (index, slot) in slots.into_iter().enumerate() {
-        let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
-        match outcome {
-            Ok(result) => successes.push(result.0.into_result()?),
-            Err(message) => panic_any(format!("item {index} panicked: {message}")),
+        let slots: Vec<Option<Outcome<Sendable<R>>>> = guarded(|_| {
+            run_in_pool(self.workers, |lanes| {
+                items
+                    .into_par_iter()
+                    .with_min_len(lanes.min_len(len))
+                    .enumerate()
+                    .map(|(index, item)| {
+                        // Relaxed: a stale value only means an item runs that could have been
+                        // skipped; the answer is decided below from the slots, in order.
+                        if index > first_failure.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        let outcome = catch_item(self.f, item.0);
+                        if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
+                            first_failure.fetch_min(index, Ordering::Relaxed);
+                        }
+                        Some(outcome.map(Sendable::new))
+                    })
+                    .collect()
+            })
+        })?;
+        // The sequential answer: the first error or panic in index order, or every success. A
+        // slot is empty only past a failure or a panic, so the scan meets that one first. A
+        // panic past the first error is dropped, as the sequential loop would never have run
+        // that item.
+        let mut successes = Vec::with_capacity(slots.len());
+        for (index, slot) in slots.into_iter().enumerate() {
+            let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
+            match outcome {
+                Ok(result) => match result.0.into_result() {
+                    Ok(success) => successes.push(success),
+                    Err(error) => return Ok(Answer::Done(Err(error))),
+                },
+                Err(message) => return Ok(Answer::Panicked { index, message }),
+            }
         }
+        Ok(Answer::Done(Ok(successes)))
     }
-    Ok(successes)
-}
-
-/// The calls in order on the caller's thread: for one worker, and for inputs too short to split.
-fn map_inline<I: IntoIterator, R>(cancel: &Cancel, items: I, f: &impl Fn(I::Item) -> R) -> Vec<R> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| call_item(cancel, index, f, item))
-        .collect()
 }

@@ -2,6 +2,7 @@
 //! thread with the index of the item that panicked.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -70,32 +71,65 @@ pub(crate) fn catch_item<T, R>(f: &impl Fn(T) -> R, item: T) -> Outcome<R> {
     catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| payload_message(&*payload))
 }
 
-/// Runs one call's `body` with a fresh [`Cancel`], and turns a panic of one of its items into a
-/// panic on the caller's thread with the payload `item {index} panicked: {message}`.
+/// Why a call ended without a result: an item panicked, or something else did (the input
+/// iterator, say).
+pub(crate) enum Failure {
+    Item { index: usize, message: String },
+    Other(Box<dyn Any + Send>),
+}
+
+/// Raises `failure` on the caller's thread: an item's panic as `item {index} panicked:
+/// {message}`, anything else as it was. Called by the public entry points, which are
+/// `#[track_caller]`, so the report points at the user's call.
 #[track_caller]
-pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> R {
+pub(crate) fn raise(failure: Failure) -> ! {
+    match failure {
+        Failure::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
+        Failure::Other(payload) => resume_unwind(payload),
+    }
+}
+
+/// Runs one call's `body` with a fresh [`Cancel`], and turns a panic of one of its items into a
+/// [`Failure`] naming the lowest index that panicked.
+pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> Result<R, Failure> {
     let cancel = Cancel {
         stopped: AtomicBool::new(false),
         first_panic: Mutex::new(None),
     };
     match catch_unwind(AssertUnwindSafe(|| body(&cancel))) {
-        Ok(result) => result,
+        Ok(result) => Ok(result),
         Err(payload) => {
             let first = cancel
                 .first_panic
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner);
-            match first {
-                Some((index, message)) => panic_any(format!("item {index} panicked: {message}")),
+            Err(match first {
+                Some((index, message)) => Failure::Item { index, message },
                 // Not an item's panic (the input iterator's, say): pass it on untouched.
-                None => resume_unwind(payload),
-            }
+                None => Failure::Other(payload),
+            })
         }
     }
 }
 
+/// Runs `consume` on the caller's thread, with `current` holding the index of the item being
+/// called (`None` between items): a panic becomes a [`Failure`] naming that item. One
+/// `catch_unwind` for the whole run, not one per item, so that tiny items stay cheap.
+pub(crate) fn inline_guarded<R>(
+    consume: impl FnOnce(&Cell<Option<usize>>) -> R,
+) -> Result<R, Failure> {
+    let current = Cell::new(None);
+    catch_unwind(AssertUnwindSafe(|| consume(&current))).map_err(|payload| match current.get() {
+        Some(index) => Failure::Item {
+            index,
+            message: payload_message(&*payload),
+        },
+        None => Failure::Other(payload),
+    })
+}
+
 /// The text of a panic payload: what `panic!` was given.
-fn payload_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&'static str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {

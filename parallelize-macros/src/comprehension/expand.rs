@@ -59,8 +59,18 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     if inner.is_empty() && outer.conditions.is_empty() {
         let map = quote_spanned!(span=> #krate::__private::map_items);
         let closure = quote_spanned!(element_span=> |#pat| #element);
+        // The comprehension's cost per item, learned across runs: small runs go inline.
+        let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
         return quote! {
-            #map::<#krate::__private::One, _, _, _>(#iter, #njobs, #closure)
+            {
+                static #cost: #krate::__private::Cost = #krate::__private::Cost::new();
+                #map::<#krate::__private::One, _, _, _>(
+                    #iter,
+                    #njobs,
+                    ::core::option::Option::Some(&#cost),
+                    #closure,
+                )
+            }
         };
     }
 

@@ -72,8 +72,8 @@ fn companion(
         .as_ref()
         .map(|lifetime| quote!(&#lifetime self,));
 
-    let (return_type, engine) = match kind {
-        Kind::Map => (quote!(::std::vec::Vec<#output>), quote!(map_items)),
+    let return_type = match kind {
+        Kind::Map => quote!(::std::vec::Vec<#output>),
         Kind::Try => {
             // Spanned at the user's result type: a type named `Result` that is not
             // `std::result::Result` is reported there, with the advice to opt out.
@@ -90,15 +90,12 @@ fn companion(
                     .predicates
                     .push(predicate);
             }
-            (
-                quote_spanned! {span=>
-                    ::core::result::Result<
-                        ::std::vec::Vec<<#output as #try_output>::Ok>,
-                        <#output as #try_output>::Err,
-                    >
-                },
-                quote!(try_map_items),
-            )
+            quote_spanned! {span=>
+                ::core::result::Result<
+                    ::std::vec::Vec<<#output as #try_output>::Ok>,
+                    <#output as #try_output>::Err,
+                >
+            }
         }
     };
 
@@ -109,6 +106,23 @@ fn companion(
         quote!(Tuple)
     } else {
         quote!(One)
+    };
+    let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
+    let shape = quote!(#krate::__private::#shape);
+    let engine_call = match kind {
+        // The function's cost per item, learned across calls: small calls then run inline.
+        Kind::Map => quote! {
+            static #cost: #krate::__private::Cost = #krate::__private::Cost::new();
+            #krate::__private::map_items::<#shape, _, _, _>(
+                #args,
+                #njobs,
+                ::core::option::Option::Some(&#cost),
+                #closure,
+            )
+        },
+        Kind::Try => quote! {
+            #krate::__private::try_map_items::<#shape, _, _, _>(#args, #njobs, #closure)
+        },
     };
     let deprecated = carried_attrs
         .iter()
@@ -135,13 +149,13 @@ fn companion(
         #[track_caller]
         #vis #unsafety fn #name<#params>(
             #receiver
-            #args: impl ::core::iter::IntoIterator<Item = #item_type>,
+            #args: impl #krate::IntoItems<Item = #item_type>,
             #njobs: impl ::core::convert::Into<#krate::__private::Jobs>,
         ) -> #return_type
         #where_clause
         {
             #definition_check
-            #krate::__private::#engine::<#krate::__private::#shape, _, _, _>(#args, #njobs, #closure)
+            #engine_call
         }
     }
 }

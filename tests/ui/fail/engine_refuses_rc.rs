@@ -7,11 +7,13 @@ fn main() {
     let _ = parallelize::__private::map_items::<parallelize::__private::Tuple, _, _, _>(
         items,
         2,
+        None,
         |(a, b): (Rc<u8>, u8)| *a + b,
     );
     let _ = parallelize::__private::map_items::<parallelize::__private::One, _, _, _>(
         vec![Rc::new(1_u8)],
         2,
+        None,
         |a: Rc<u8>| *a,
     );
 }

@@ -1,0 +1,414 @@
+//! W1-W6 side by side, in one process: a sequential loop, hand-written rayon, hand-written
+//! `std::thread::scope` with static chunks, and this crate's entry points. Prints one table of
+//! medians and ratios at the end.
+//!
+//! ```sh
+//! cargo bench --bench workloads                                   # every workload, all cores
+//! PARALLELIZE_BENCH_THREADS=1,2,16 cargo bench --bench workloads  # these thread counts
+//! cargo bench --bench workloads -- W5                             # a criterion filter
+//! ```
+//!
+//! See BENCHMARKS.md for the recorded figures.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
+use parallelize::{Delayed, delayed, from_par_iter, par_comp, parallelized, pool_parallelize};
+use rayon::prelude::*;
+
+/// A dependent chain of multiply-rotate-xor rounds: about 1.5 ns a round, not vectorisable.
+fn mix(seed: u64, rounds: u64) -> u64 {
+    let mut h = seed;
+    for _ in 0..rounds {
+        h = (h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(7)) ^ seed;
+    }
+    h
+}
+
+#[parallelized]
+fn root(x: f64) -> f64 {
+    x.sqrt()
+}
+
+/// W2: about 100 ns.
+#[parallelized]
+fn light(x: u64) -> u64 {
+    mix(x, 64)
+}
+
+/// W3: about 20 us.
+#[parallelized]
+fn heavy(x: u64) -> u64 {
+    mix(x, 13_000)
+}
+
+/// W4: cost proportional to `i % 1000`, 20 us on average.
+#[parallelized]
+fn uneven(i: u64) -> u64 {
+    mix(i, (i % 1000) * 26)
+}
+
+/// W5: trivial.
+#[parallelized]
+fn tiny(x: u64) -> u64 {
+    x.wrapping_mul(3).wrapping_add(1)
+}
+
+/// W6: two arguments, a little work.
+#[parallelized]
+fn combine(a: u64, b: u64) -> u64 {
+    mix(a ^ b, 24)
+}
+
+/// Medians per (workload, threads, contender), filled as criterion measures.
+/// (order, workload, threads) -> (contender, median) in the order measured.
+type Rows = BTreeMap<(usize, String, usize), Vec<(String, Duration)>>;
+
+#[derive(Default)]
+struct Table {
+    rows: Mutex<Rows>,
+}
+
+impl Table {
+    fn record(
+        &self,
+        order: usize,
+        workload: &str,
+        threads: usize,
+        contender: &str,
+        median: Duration,
+    ) {
+        self.rows
+            .lock()
+            .unwrap()
+            .entry((order, workload.to_owned(), threads))
+            .or_default()
+            .push((contender.to_owned(), median));
+    }
+
+    fn print(&self) {
+        println!("\n| workload | threads | contender | median | vs rayon | vs sequential |");
+        println!("| --- | ---: | --- | ---: | ---: | ---: |");
+        for ((_, workload, threads), contenders) in self.rows.lock().unwrap().iter() {
+            let find = |name: &str| contenders.iter().find(|(c, _)| c == name).map(|(_, d)| *d);
+            let (rayon, sequential) = (find("rayon"), find("sequential"));
+            for (contender, median) in contenders {
+                let ratio = |base: Option<Duration>| {
+                    base.map_or_else(String::new, |base| {
+                        format!("{:.2}", median.as_secs_f64() / base.as_secs_f64())
+                    })
+                };
+                println!(
+                    "| {workload} | {threads} | {contender} | {} | {} | {} |",
+                    pretty(*median),
+                    ratio(rayon),
+                    ratio(sequential)
+                );
+            }
+        }
+    }
+}
+
+fn pretty(d: Duration) -> String {
+    let ns = d.as_secs_f64() * 1e9;
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.1} us", ns / 1e3)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+/// One workload at one thread count: a criterion group whose samples also feed the table.
+struct Bench<'a, 'c> {
+    group: BenchmarkGroup<'c, WallTime>,
+    table: &'a Table,
+    order: usize,
+    workload: String,
+    threads: usize,
+    samples: usize,
+}
+
+impl Bench<'_, '_> {
+    fn run<O>(&mut self, contender: &str, mut routine: impl FnMut() -> O) {
+        let mut per_iteration = Vec::new();
+        self.group
+            .bench_function(BenchmarkId::new(contender, self.threads), |b| {
+                b.iter_custom(|iterations| {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        black_box(routine());
+                    }
+                    let elapsed = started.elapsed();
+                    per_iteration.push(elapsed / u32::try_from(iterations).unwrap_or(u32::MAX));
+                    elapsed
+                });
+            });
+        // The last `samples` runs are criterion's measurement; earlier ones its warm-up.
+        let kept = per_iteration.len().saturating_sub(self.samples);
+        let mut measured = per_iteration.split_off(kept);
+        if measured.is_empty() {
+            return; // filtered out
+        }
+        measured.sort();
+        let median = measured[measured.len() / 2];
+        self.table
+            .record(self.order, &self.workload, self.threads, contender, median);
+    }
+}
+
+/// A criterion group for one workload at one thread count.
+fn group<'a, 'c>(
+    criterion: &'c mut Criterion,
+    table: &'a Table,
+    (order, workload): (usize, &str),
+    threads: usize,
+    samples: usize,
+) -> Bench<'a, 'c> {
+    Bench {
+        group: criterion.benchmark_group(workload.to_owned()),
+        table,
+        order,
+        workload: workload.to_owned(),
+        threads,
+        samples,
+    }
+}
+
+/// The hand-written `thread::scope` contender: `threads` threads, one static chunk each.
+fn scoped<T: Sync, R: Send + Default + Clone>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let mut out = vec![R::default(); items.len()];
+    let chunk = items.len().div_ceil(threads).max(1);
+    thread::scope(|scope| {
+        for (input, output) in items.chunks(chunk).zip(out.chunks_mut(chunk)) {
+            let f = &f;
+            scope.spawn(move || {
+                for (x, y) in input.iter().zip(output) {
+                    *y = f(x);
+                }
+            });
+        }
+    });
+    out
+}
+
+fn thread_counts() -> Vec<usize> {
+    std::env::var("PARALLELIZE_BENCH_THREADS")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|t| t.trim().parse().ok())
+                .collect()
+        })
+        .filter(|list: &Vec<usize>| !list.is_empty())
+        .unwrap_or_else(|| vec![thread::available_parallelism().map_or(1, usize::from)])
+}
+
+/// The inputs, made once.
+struct Inputs {
+    floats: Vec<f64>,
+    million: Vec<u64>,
+    other: Vec<u64>,
+    twenty_k: Vec<u64>,
+}
+
+/// Everything one workload needs: where to measure, at how many threads, with what.
+struct Setup<'a> {
+    table: &'a Table,
+    threads: usize,
+    samples: usize,
+    pool: rayon::ThreadPool,
+    jobs: parallelize::Jobs,
+}
+
+impl Setup<'_> {
+    fn group<'s, 'c>(
+        &'s self,
+        criterion: &'c mut Criterion,
+        order: usize,
+        name: &str,
+    ) -> Bench<'s, 'c> {
+        group(
+            criterion,
+            self.table,
+            (order, name),
+            self.threads,
+            self.samples,
+        )
+    }
+}
+
+fn w1(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    let (floats, pool, jobs, threads) = (&input.floats, &s.pool, s.jobs, s.threads);
+    let mut w = s.group(c, 1, "W1 sqrt x 10M f64");
+    w.run("sequential", || {
+        floats.iter().map(|&x| root(x)).collect::<Vec<_>>()
+    });
+    w.run("rayon", || {
+        pool.install(|| floats.par_iter().map(|&x| root(x)).collect::<Vec<_>>())
+    });
+    w.run("thread::scope", || scoped(floats, threads, |&x| root(x)));
+    w.run("root_par(iter)", || root_par(floats.iter().copied(), jobs));
+    w.run("root_par(par source)", || {
+        root_par(from_par_iter(floats.par_iter().copied()), jobs)
+    });
+}
+
+fn w2(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    let (million, pool, jobs, threads) = (&input.million, &s.pool, s.jobs, s.threads);
+    let mut w = s.group(c, 2, "W2 ~100 ns x 1M");
+    w.run("sequential", || {
+        million.iter().map(|&x| light(x)).collect::<Vec<_>>()
+    });
+    w.run("rayon", || {
+        pool.install(|| million.par_iter().map(|&x| light(x)).collect::<Vec<_>>())
+    });
+    w.run("thread::scope", || scoped(million, threads, |&x| light(x)));
+    w.run("light_par(iter)", || {
+        light_par(million.iter().copied(), jobs)
+    });
+    w.run("light_par(par source)", || {
+        light_par(from_par_iter(million.par_iter().copied()), jobs)
+    });
+    w.run(
+        "par_comp!",
+        || par_comp![light(x) for &x in million; njobs = jobs],
+    );
+}
+
+/// A `NAME_par` companion, as a function pointer.
+type Companion = fn(Vec<u64>, parallelize::Jobs) -> Vec<u64>;
+
+/// A coarse workload: its place in the table, name, function and companion.
+type Coarse = (usize, &'static str, fn(u64) -> u64, Companion);
+
+/// W3 and W4: coarse items, even or not.
+fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    let (twenty_k, pool, jobs, threads) = (&input.twenty_k, &s.pool, s.jobs, s.threads);
+    let workloads: [Coarse; 2] = [
+        (3, "W3 ~20 us x 20k", heavy, heavy_par),
+        (4, "W4 imbalanced (i % 1000) x 20k", uneven, uneven_par),
+    ];
+    for (order, name, f, f_par) in workloads {
+        let mut w = s.group(c, order, name);
+        w.run("sequential", || {
+            twenty_k.iter().map(|&x| f(x)).collect::<Vec<_>>()
+        });
+        w.run("rayon", || {
+            pool.install(|| twenty_k.par_iter().map(|&x| f(x)).collect::<Vec<_>>())
+        });
+        w.run("thread::scope", || scoped(twenty_k, threads, |&x| f(x)));
+        w.run("NAME_par", || f_par(twenty_k.clone(), jobs));
+        w.run(
+            "par_comp!",
+            || par_comp![f(x) for &x in twenty_k; njobs = jobs],
+        );
+        w.run("pool_parallelize", || {
+            let tasks: Vec<Delayed<'_, u64>> = twenty_k.iter().map(|&x| delayed!(f(x))).collect();
+            pool_parallelize(tasks, jobs)
+        });
+    }
+}
+
+fn w5(c: &mut Criterion, s: &Setup<'_>) {
+    let (pool, jobs, threads) = (&s.pool, s.jobs, s.threads);
+    for (order, size) in [(5, 10), (6, 100), (7, 1000)] {
+        let inputs: Vec<u64> = (0..size).collect();
+        let mut w = s.group(c, order, &format!("W5 trivial x {size}"));
+        w.run("sequential", || {
+            inputs.iter().map(|&x| tiny(x)).collect::<Vec<_>>()
+        });
+        w.run("rayon", || {
+            pool.install(|| inputs.par_iter().map(|&x| tiny(x)).collect::<Vec<_>>())
+        });
+        w.run("thread::scope", || scoped(&inputs, threads, |&x| tiny(x)));
+        w.run("tiny_par", || tiny_par(inputs.iter().copied(), jobs));
+        w.run(
+            "par_comp!",
+            || par_comp![tiny(x) for &x in &inputs; njobs = jobs],
+        );
+    }
+}
+
+fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    let (million, other, pool, jobs, threads) =
+        (&input.million, &input.other, &s.pool, s.jobs, s.threads);
+    let mut w = s.group(c, 8, "W6 zipped pair x 1M");
+    w.run("sequential", || {
+        million
+            .iter()
+            .zip(other)
+            .map(|(&a, &b)| combine(a, b))
+            .collect::<Vec<_>>()
+    });
+    w.run("rayon", || {
+        pool.install(|| {
+            million
+                .par_iter()
+                .zip(other)
+                .map(|(&a, &b)| combine(a, b))
+                .collect::<Vec<_>>()
+        })
+    });
+    let pairs: Vec<(u64, u64)> = million.iter().copied().zip(other.iter().copied()).collect();
+    w.run("thread::scope", || {
+        scoped(&pairs, threads, |&(a, b)| combine(a, b))
+    });
+    w.run("combine_par(zip)", || {
+        combine_par(million.iter().copied().zip(other.iter().copied()), jobs)
+    });
+    w.run("combine_par(par source)", || {
+        combine_par(
+            from_par_iter(million.par_iter().copied().zip(other.par_iter().copied())),
+            jobs,
+        )
+    });
+}
+
+fn main() {
+    let table = Table::default();
+    let samples = 20;
+    let mut criterion = Criterion::default()
+        .sample_size(samples)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_millis(1500))
+        .configure_from_args();
+    let input = Inputs {
+        floats: (0..10_000_000).map(|i| f64::from(i) * 0.5).collect(),
+        million: (0..1_000_000).collect(),
+        other: (0..1_000_000).map(|i| i * 7 + 3).collect(),
+        twenty_k: (0..20_000).collect(),
+    };
+    for threads in thread_counts() {
+        let setup = Setup {
+            table: &table,
+            threads,
+            samples,
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap(),
+            jobs: parallelize::Jobs::from(threads),
+        };
+        w1(&mut criterion, &setup, &input);
+        w2(&mut criterion, &setup, &input);
+        coarse(&mut criterion, &setup, &input);
+        w5(&mut criterion, &setup);
+        w6(&mut criterion, &setup, &input);
+    }
+    criterion.final_summary();
+    println!(
+        "\nmachine: {} cores; medians of {samples} criterion samples each",
+        thread::available_parallelism().map_or(1, usize::from)
+    );
+    table.print();
+}
