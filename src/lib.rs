@@ -103,6 +103,37 @@
 //! the outer call (that is how rayon keeps every worker busy), so more outer items can be *in
 //! progress* than `n`, though never more than `n` *run* at once.
 //!
+//! # Small work runs inline; big inputs need not be gathered
+//!
+//! Going parallel costs microseconds. Each companion (and each one-`for` `par_comp!`, and each
+//! call site of `par_map`) learns what its items cost: the first call goes parallel and times itself;
+//! later calls whose whole work is predicted under 20 us run inline on the calling thread, with
+//! no clock read, so a `_par` call on ten numbers costs about what the loop costs. One inline
+//! call in 1024 measures again, and a call with only one item per worker is never moved inline
+//! on a rough figure (its items may wait for each other). A call that must stay parallel can
+//! say so: `Jobs::new(8).adaptive(false)`.
+//!
+//! Items from an iterator are gathered into a `Vec` on the calling thread first (free for a
+//! `Vec`). For big inputs that is a serial pass; hand the call a rayon parallel iterator with
+//! [`from_par_iter`] instead, and the workers read the items in place:
+//!
+//! ```
+//! use parallelize::rayon::prelude::*;
+//! use parallelize::{from_par_iter, parallelized};
+//!
+//! #[parallelized]
+//! fn distance(a: f64, b: f64) -> f64 {
+//!     (a - b).abs()
+//! }
+//!
+//! let xs = vec![1.0, 5.0, 2.0];
+//! let ys = vec![4.0, 1.0, 2.0];
+//! let d = distance_par(from_par_iter(xs.par_iter().copied().zip(ys.par_iter().copied())), -1);
+//! assert_eq!(d, [3.0, 4.0, 0.0]);
+//! ```
+//!
+//! `BENCHMARKS.md` has the figures against hand-written rayon and a sequential loop.
+//!
 //! # Thread safety, checked by the compiler
 //!
 //! Arguments are moved to worker threads and results moved back, so both must be [`Send`];

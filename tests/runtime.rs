@@ -248,3 +248,71 @@ fn njobs_zero_panics_naming_njobs() {
     assert!(message.contains("njobs"), "{message}");
     assert!(Jobs::try_new(0).unwrap_err().to_string().contains("njobs"));
 }
+
+static TINY_THREADS: Mutex<Vec<thread::ThreadId>> = Mutex::new(Vec::new());
+
+#[parallelized]
+fn tiny_recorded(x: u64) -> u64 {
+    TINY_THREADS.lock().unwrap().push(thread::current().id());
+    x + 1
+}
+
+#[test]
+fn small_calls_run_inline_once_their_cost_is_known() {
+    let caller = thread::current().id();
+    // The first calls go parallel and teach the companion what an item costs.
+    for _ in 0..3 {
+        assert_eq!(tiny_recorded_par(0..100, 4), (1..=100).collect::<Vec<_>>());
+    }
+    TINY_THREADS.lock().unwrap().clear();
+    assert_eq!(tiny_recorded_par(0..100, 4), (1..=100).collect::<Vec<_>>());
+    let threads = TINY_THREADS.lock().unwrap().clone();
+    assert_eq!(threads.len(), 100);
+    assert!(
+        threads.iter().all(|&id| id == caller),
+        "a known-small call left the caller's thread"
+    );
+
+    // Unless the call says it must stay parallel.
+    TINY_THREADS.lock().unwrap().clear();
+    let _ = tiny_recorded_par(0..100, Jobs::new(4).adaptive(false));
+    let threads = TINY_THREADS.lock().unwrap().clone();
+    assert!(
+        threads.iter().all(|&id| id != caller),
+        "a non-adaptive call ran inline"
+    );
+}
+
+#[test]
+fn items_that_wait_for_each_other_still_meet_on_every_call() {
+    // One item per worker, each waiting for all the others: however short the calls were,
+    // they must not be run inline.
+    let n = 3;
+    for round in 0..4 {
+        let meeting = Rendezvous::new(n);
+        let met = par_map(0..n, Jobs::from(n), |_| meeting.arrive());
+        assert_eq!(met, vec![n; n], "round {round}");
+    }
+}
+
+#[test]
+fn parallel_sources_are_read_in_place_and_in_order() {
+    use parallelize::from_par_iter;
+    use parallelize::rayon::prelude::*;
+
+    let xs: Vec<u64> = (0..10_000).collect();
+    let ys: Vec<u64> = (0..10_000).map(|y| y * 3).collect();
+    for njobs in [1, 2, 4] {
+        let sums = par_map(from_par_iter(xs.par_iter().zip(&ys)), njobs, |(x, y)| x + y);
+        assert!(
+            sums.iter().enumerate().all(|(i, &s)| s == 4 * i as u64),
+            "njobs = {njobs}"
+        );
+        assert_eq!(
+            inner_sum_par(from_par_iter(xs.par_iter().copied()), njobs)[9_999],
+            19_998
+        );
+    }
+    let parsed = parallelize::try_par_map(from_par_iter(vec!["1", "x"]), 2, str::parse::<u8>);
+    assert!(parsed.is_err());
+}

@@ -104,9 +104,9 @@ pub(crate) enum Plan {
 /// The plan for a call of `items` items (if known) on `workers` workers with what `cost` has
 /// learned. Inlined: the decision for a tiny call must cost next to nothing.
 ///
-/// A rough figure that puts a call near the budget is checked by measuring inline once, but
-/// only for calls with at least two items per worker: a call of one item per worker may be
-/// items that wait for each other (a barrier, a rendezvous), which must all run at once.
+/// A rough figure that says the parallel call takes little time is checked by measuring inline
+/// once, but only for calls with at least two items per worker: a call of one item per worker
+/// may be items that wait for each other (a barrier, a rendezvous), which must all run at once.
 #[inline]
 pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) -> Plan {
     let Some(cost) = cost else {
@@ -117,7 +117,10 @@ pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) ->
     match cost.predicted_picos(items.unwrap_or(UNKNOWN_LENGTH)) {
         None => Plan::Parallel,
         Some((predicted, rough)) if predicted >= BUDGET_PICOS => {
-            let near = predicted < BUDGET_PICOS * 4;
+            // A rough figure counts every worker's whole wall time as work; what it says
+            // reliably is how long the parallel call took.
+            let wall = predicted / workers.max(1) as u64;
+            let near = wall < BUDGET_PICOS * 4;
             let many = items.is_some_and(|items| items >= workers.saturating_mul(2));
             if rough && near && many {
                 Plan::Measure

@@ -32,6 +32,8 @@ use std::sync::OnceLock;
 pub struct Jobs {
     /// The requested value, never zero.
     requested: isize,
+    /// Whether small calls may run inline (see [`Jobs::adaptive`]).
+    adaptive: bool,
 }
 
 impl Jobs {
@@ -70,14 +72,41 @@ impl Jobs {
         if njobs == 0 {
             Err(JobsError { njobs })
         } else {
-            Ok(Jobs { requested: njobs })
+            Ok(Jobs {
+                requested: njobs,
+                adaptive: true,
+            })
         }
     }
 
     /// Every core of the machine: the same as `Jobs::new(-1)`.
     #[must_use]
     pub fn all() -> Jobs {
-        Jobs { requested: -1 }
+        Jobs {
+            requested: -1,
+            adaptive: true,
+        }
+    }
+
+    /// Whether a call whose work is predicted to be small may run inline on the calling thread
+    /// (the default), or must always go to the workers (`false`): for items that must run at
+    /// the same time, such as items that wait for each other.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// let squares = parallelize::par_map(0..4, Jobs::new(2).adaptive(false), |x: u32| x * x);
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// ```
+    #[must_use]
+    pub fn adaptive(self, adaptive: bool) -> Jobs {
+        Jobs { adaptive, ..self }
+    }
+
+    /// See [`Jobs::adaptive`].
+    #[must_use]
+    pub fn is_adaptive(self) -> bool {
+        self.adaptive
     }
 
     /// The value this was made from, as the user wrote it (`-1`, `4`, ...).
@@ -120,6 +149,7 @@ impl fmt::Debug for Jobs {
         f.debug_struct("Jobs")
             .field("requested", &self.requested)
             .field("workers", &self.workers())
+            .field("adaptive", &self.adaptive)
             .finish()
     }
 }

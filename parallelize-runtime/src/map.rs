@@ -73,10 +73,11 @@ where
     R: SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
+    let jobs = jobs.into();
     let driver = MapDriver {
         f: &f,
-        jobs: jobs.into(),
-        cost,
+        jobs,
+        cost: cost.filter(|_| jobs.is_adaptive()),
         shape: PhantomData::<fn() -> Shape>,
     };
     match items.drive(driver) {
