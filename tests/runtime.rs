@@ -316,3 +316,38 @@ fn parallel_sources_are_read_in_place_and_in_order() {
     let parsed = parallelize::try_par_map(from_par_iter(vec!["1", "x"]), 2, str::parse::<u8>);
     assert!(parsed.is_err());
 }
+
+/// `x * 2`, but panics on `bad`.
+fn double_unless(x: u64, bad: u64) -> u64 {
+    assert!(x != bad, "bad value {x}");
+    x * 2
+}
+
+#[test]
+fn a_panic_among_many_cheap_items_is_named_exactly_on_every_call() {
+    use parallelize::from_par_iter;
+    use parallelize::rayon::prelude::*;
+
+    // Once the cost is known (the calls with no bad value teach it), the workers look at the
+    // stop flag once per block of items and name a panicking item from its position in the
+    // input: the index must still be exact.
+    let xs: Vec<u64> = (0..300_000).collect();
+    for call in 0..4 {
+        let bad = 77_777 + call * 1_001;
+        let in_place = |bad| par_map(from_par_iter(xs.par_iter()), 2, |&x| double_unless(x, bad));
+        let gathered = |bad| par_map(xs.iter().copied(), 2, |x| double_unless(x, bad));
+        assert_eq!(in_place(u64::MAX)[5], 10);
+        assert_eq!(gathered(u64::MAX)[5], 10);
+        let expected = format!("item {bad} panicked: bad value {bad}");
+        assert_eq!(
+            panic_message(|| drop(in_place(bad))),
+            expected,
+            "call {call}"
+        );
+        assert_eq!(
+            panic_message(|| drop(gathered(bad))),
+            expected,
+            "call {call}"
+        );
+    }
+}

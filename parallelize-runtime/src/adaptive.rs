@@ -75,6 +75,18 @@ impl Cost {
     }
 }
 
+impl Cost {
+    /// How many items make about 10 us of work, between 1 (also while the cost is unknown) and
+    /// 4096: how often a parallel run looks at its stop flag.
+    pub(crate) fn block(cost: Option<&Cost>) -> usize {
+        const BLOCK_PICOS: u64 = 10_000_000;
+        let picos = cost.map_or(0, |cost| cost.picos_per_item.load(Ordering::Relaxed) & !1);
+        BLOCK_PICOS
+            .checked_div(picos)
+            .map_or(1, |items| usize::try_from(items.clamp(1, 4096)).unwrap_or(1))
+    }
+}
+
 /// Picoseconds per item (never 0, which means unknown).
 fn per_item(elapsed: Duration, items: usize) -> Option<u64> {
     (items != 0).then(|| {
@@ -192,6 +204,19 @@ mod tests {
         assert_eq!(plan(Some(&cost), None, 2), Plan::Measure);
         cost.record_inline(Duration::from_millis(10), 10);
         assert_eq!(plan(Some(&cost), None, 2), Plan::Parallel);
+    }
+
+    #[test]
+    fn blocks_are_one_item_until_the_cost_is_known_then_about_10_us() {
+        assert_eq!(Cost::block(None), 1);
+        let cost = Cost::new();
+        assert_eq!(Cost::block(Some(&cost)), 1);
+        cost.record_inline(Duration::from_micros(1), 1_000); // 1 ns an item
+        assert_eq!(Cost::block(Some(&cost)), 4096);
+        cost.record_inline(Duration::from_micros(5), 1); // 5 us an item
+        assert_eq!(Cost::block(Some(&cost)), 2);
+        cost.record_inline(Duration::from_millis(1), 1);
+        assert_eq!(Cost::block(Some(&cost)), 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod adaptive;
 mod bounds;
 mod comprehension;
 mod delayed;
+mod guard;
 mod items;
 mod jobs;
 mod map;

@@ -19,10 +19,9 @@ use rayon::prelude::*;
 
 use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, plan};
 use crate::bounds::{One, SendItem, Sendable};
+use crate::guard::GuardedMap;
 use crate::items::{Driver, IntoItems, sequentially};
-use crate::panic::{
-    Failure, Outcome, call_item, catch_item, guarded, inline_guarded, payload_message, raise,
-};
+use crate::panic::{Failure, Outcome, catch_item, guarded, inline_guarded, payload_message, raise};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
@@ -131,13 +130,14 @@ where
         self.timed(workers, len, || {
             let results = guarded(|cancel| {
                 run_in_pool(workers, |lanes| {
-                    items
-                        .with_min_len(lanes.min_len(len))
-                        .enumerate()
-                        .map(|(index, item)| {
-                            Sendable::<_, One>::new(call_item(cancel, index, self.f, item))
-                        })
-                        .collect()
+                    GuardedMap {
+                        base: items.with_min_len(lanes.min_len(len)),
+                        f: self.f,
+                        cancel,
+                        offset: 0,
+                        block: Cost::block(self.cost),
+                    }
+                    .collect()
                 })
             })?;
             Ok(Sendable::unwrap_vec(results))
@@ -164,7 +164,8 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             return self.measure_then_parallel(items, workers);
         }
         self.timed(workers, len.unwrap_or(0), || {
-            map_gathered::<Shape, _, _, _>(items.collect(), 0, workers, self.f)
+            let block = Cost::block(self.cost);
+            map_gathered::<Shape, _, _, _>(items.collect(), 0, workers, block, self.f)
         })
     }
 
@@ -222,7 +223,9 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             cost.record_inline(started.elapsed(), done);
         }
         if !finished {
-            let rest = map_gathered::<Shape, _, _, _>(items.collect(), done, workers, self.f)?;
+            let block = Cost::block(self.cost);
+            let rest =
+                map_gathered::<Shape, _, _, _>(items.collect(), done, workers, block, self.f)?;
             results.extend(rest);
         }
         Ok(results)
@@ -251,6 +254,7 @@ fn map_gathered<Shape, T, R, F>(
     items: Vec<T>,
     first: usize,
     workers: usize,
+    block: usize,
     f: &F,
 ) -> Result<Vec<R>, Failure>
 where
@@ -269,16 +273,17 @@ where
     }
     let len = items.len();
     let items = Sendable::<_, Shape>::wrap_vec(items);
+    let unwrap_then_call = |item: Sendable<T, Shape>| f(item.0);
     let results = guarded(|cancel| {
         run_in_pool(workers, |lanes| {
-            items
-                .into_par_iter()
-                .with_min_len(lanes.min_len(len))
-                .enumerate()
-                .map(|(index, item)| {
-                    Sendable::<_, One>::new(call_item(cancel, first + index, f, item.0))
-                })
-                .collect()
+            GuardedMap {
+                base: items.into_par_iter().with_min_len(lanes.min_len(len)),
+                f: &unwrap_then_call,
+                cancel,
+                offset: first,
+                block,
+            }
+            .collect()
         })
     })?;
     Ok(Sendable::unwrap_vec(results))

@@ -16,19 +16,19 @@ pub(crate) struct Cancel {
 /// The payload that unwinds the rest of a cancelled call out of rayon. It never reaches the
 /// user: [`guarded`] swaps it for the recorded panic. Raised with `resume_unwind`, so the panic
 /// hook does not print it.
-struct Cancelled;
+pub(crate) struct Cancelled;
 
 impl Cancel {
     /// Whether an item has panicked (then no new item may start).
     #[inline]
-    fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         // Relaxed: this is a hint to stop early. The panic itself travels through rayon's
         // join, which synchronises, and `first_panic` is read only after the call is over.
         self.stopped.load(Ordering::Relaxed)
     }
 
     #[cold]
-    fn record(&self, index: usize, payload: &(dyn Any + Send)) {
+    pub(crate) fn record(&self, index: usize, payload: &(dyn Any + Send)) {
         self.stopped.store(true, Ordering::Relaxed);
         let mut first = self
             .first_panic
