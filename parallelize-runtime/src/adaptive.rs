@@ -81,9 +81,9 @@ impl Cost {
     pub(crate) fn block(cost: Option<&Cost>) -> usize {
         const BLOCK_PICOS: u64 = 10_000_000;
         let picos = cost.map_or(0, |cost| cost.picos_per_item.load(Ordering::Relaxed) & !1);
-        BLOCK_PICOS
-            .checked_div(picos)
-            .map_or(1, |items| usize::try_from(items.clamp(1, 4096)).unwrap_or(1))
+        BLOCK_PICOS.checked_div(picos).map_or(1, |items| {
+            usize::try_from(items.clamp(1, 4096)).unwrap_or(1)
+        })
     }
 }
 

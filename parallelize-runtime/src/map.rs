@@ -101,6 +101,10 @@ where
 {
     type Output = Result<Vec<R>, Failure>;
 
+    // The path of a tiny call is a handful of instructions: kept inline into the caller's code,
+    // it saves a call per call (W5 in BENCHMARKS.md).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
         let workers = self.jobs.workers();
         let len = match items.size_hint() {
@@ -235,6 +239,10 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
 /// The calls in order on the caller's thread. The index of a panicking item is the number of
 /// results written before it (`extend` keeps the length right while unwinding), so the loop
 /// tracks nothing per item and compiles like the plain loop it is.
+// The path of a tiny call is a handful of instructions: kept inline into the caller's code,
+// it saves a call per call (W5 in BENCHMARKS.md).
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn map_inline<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
