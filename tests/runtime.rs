@@ -315,6 +315,19 @@ fn parallel_sources_are_read_in_place_and_in_order() {
     }
     let parsed = parallelize::try_par_map(from_par_iter(vec!["1", "x"]), 2, str::parse::<u8>);
     assert!(parsed.is_err());
+
+    // One worker reads a parallel source on the caller's thread too.
+    let caller = thread::current().id();
+    let on_caller = |_: &u64| thread::current().id() == caller;
+    assert!(
+        par_map(from_par_iter(xs.par_iter()), 1, on_caller)
+            .into_iter()
+            .all(|b| b)
+    );
+    let checked = parallelize::try_par_map(from_par_iter(xs.par_iter()), 1, |x| {
+        if on_caller(x) { Ok(()) } else { Err(*x) }
+    });
+    assert_eq!(checked.map(|v| v.len()), Ok(10_000));
 }
 
 /// `x * 2`, but panics on `bad`.

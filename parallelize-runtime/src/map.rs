@@ -403,6 +403,16 @@ where
     }
 
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        if self.workers == 1 {
+            // Inline, with no pool and no hop: read the source on this thread.
+            let f = self.f;
+            let one = TryDriver {
+                f,
+                workers: 1,
+                shape: PhantomData::<fn() -> Shape>,
+            };
+            return sequentially(items, |items| one.sequential(items));
+        }
         let gathered: Vec<Sendable<T, Shape>> =
             run_in_pool(self.workers, |_| items.map(Sendable::new).collect());
         self.sequential(Sendable::unwrap_vec(gathered).into_iter())
