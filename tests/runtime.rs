@@ -196,6 +196,35 @@ fn no_new_item_starts_after_a_panic() {
 }
 
 #[test]
+fn slow_items_stop_at_a_panic_even_after_cheap_calls_taught_a_tiny_cost() {
+    // One call site: cheap calls first, so that what it knows is "tiny"; then slow items.
+    let started = AtomicUsize::new(0);
+    let work = |i: usize, slow: bool| {
+        if slow {
+            started.fetch_add(1, Ordering::SeqCst);
+            assert!(i != 10, "boom");
+            // The work of a slow item.
+            thread::sleep(Duration::from_millis(1));
+        }
+        i
+    };
+    for _ in 0..3 {
+        let _ = par_map((0..100_000).map(|i| (i, false)), 2, |(i, slow)| {
+            work(i, slow)
+        });
+    }
+    let message = panic_message(|| {
+        par_map((0..2_000).map(|i| (i, true)), 2, |(i, slow)| work(i, slow));
+    });
+    assert_eq!(message, "item 10 panicked: boom");
+    let started = started.load(Ordering::SeqCst);
+    assert!(
+        started < 100,
+        "{started} slow items started; the panic should have stopped them"
+    );
+}
+
+#[test]
 fn a_nested_panic_names_both_items() {
     let message = panic_message(|| {
         par_map(0..4, 2, |i| {
@@ -286,12 +315,17 @@ fn small_calls_run_inline_once_their_cost_is_known() {
 #[test]
 fn items_that_wait_for_each_other_still_meet_on_every_call() {
     // One item per worker, each waiting for all the others: however short the calls were,
-    // they must not be run inline.
-    let n = 3;
-    for round in 0..4 {
-        let meeting = Rendezvous::new(n);
-        let met = par_map(0..n, Jobs::from(n), |_| meeting.arrive());
-        assert_eq!(met, vec![n; n], "round {round}");
+    // they must not be run inline (a barrier of two on two workers deadlocked after a few
+    // rounds when they were).
+    for n in [2, 3] {
+        for round in 0..300 {
+            let meeting = std::sync::Barrier::new(n);
+            let met = par_map(0..n, Jobs::from(n), |i| {
+                meeting.wait();
+                i
+            });
+            assert_eq!(met, (0..n).collect::<Vec<_>>(), "n = {n}, round {round}");
+        }
     }
 }
 

@@ -5,11 +5,18 @@
 //! whole work costs less than that is faster inline. Each function keeps what its calls have
 //! learned in a [`Cost`]: `NAME_par` and `par_comp!` in a `static` of their own, `par_map` in a
 //! small table keyed by its call site. A call whose cost is unknown goes parallel (no item
-//! waits behind another that might be slow) and records its cost; later calls predict their
-//! total from it. Predicted small, a call runs inline with no clock read at all; but one such
-//! call in [`RESAMPLE`] on each thread measures again, inline with the clock read after 1, 2,
-//! 4, ... items, and sends the rest to the workers if the budget is spent, so a cost that grows
-//! is noticed. Predicted big, a call goes parallel at once and pays two clock reads.
+//! waits behind another that might be slow); its workers time their runs of items, and the
+//! summed time per item is the cost that later calls predict their total from. Predicted under
+//! a microsecond, a call runs inline with no clock read at all, and one such call in
+//! [`RESAMPLE`] on each thread measures again. Predicted between that and the budget, a call
+//! runs inline with the clock read after 1, 2, 4, ... items and sends the rest to the workers
+//! if the budget is spent. Predicted big, it goes parallel at once.
+//!
+//! What this cannot see: a function whose items become far more expensive from one call to the
+//! next (their cost depends on their input) may run a few calls inline before it is measured
+//! again; and items that wait for each other must all run at once, which a call with at least
+//! two items per worker no longer promises once it runs inline. `Jobs::adaptive(false)` keeps
+//! such calls on the workers.
 
 use std::cell::Cell;
 use std::panic::Location;
@@ -30,9 +37,7 @@ pub(crate) const RESAMPLE: u32 = 1024;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Cost {
-    /// Picoseconds per item, 0 while unknown. The lowest bit set marks a rough figure, from a
-    /// parallel run's wall time times its workers: that includes the price of going parallel,
-    /// so it overstates small calls.
+    /// Picoseconds per item, 0 while unknown.
     picos_per_item: AtomicU64,
 }
 
@@ -45,45 +50,20 @@ impl Cost {
         }
     }
 
-    /// Notes that `items` items took `elapsed`, run inline: an exact figure.
-    pub(crate) fn record_inline(&self, elapsed: Duration, items: usize) {
-        if let Some(picos) = per_item(elapsed, items) {
+    /// Notes that `items` items took `busy` of work: measured inline, or summed over the
+    /// workers' runs of items (their own time, not the call's overhead).
+    pub(crate) fn record(&self, busy: Duration, items: usize) {
+        if let Some(picos) = per_item(busy, items) {
             // Relaxed: a hint; a stale value only moves one decision.
-            self.picos_per_item.store(picos & !1, Ordering::Relaxed);
+            self.picos_per_item.store(picos, Ordering::Relaxed);
         }
     }
 
-    /// Notes that `items` items took `wall` on `workers` workers: a rough figure, kept unless
-    /// an exact one is known and this call was too short to say much.
-    pub(crate) fn record_parallel(&self, wall: Duration, workers: usize, items: usize) {
-        let known = self.picos_per_item.load(Ordering::Relaxed);
-        let exact_known = known != 0 && known & 1 == 0;
-        if exact_known && wall < INLINE_BUDGET * 4 {
-            return;
-        }
-        let work = wall.saturating_mul(u32::try_from(workers).unwrap_or(u32::MAX));
-        if let Some(picos) = per_item(work, items) {
-            self.picos_per_item.store(picos | 1, Ordering::Relaxed);
-        }
-    }
-
-    /// The predicted work of `items` items in picoseconds, and whether it is rough.
+    /// The predicted work of `items` items in picoseconds, if anything is known.
     #[inline]
-    fn predicted_picos(&self, items: usize) -> Option<(u64, bool)> {
-        let raw = self.picos_per_item.load(Ordering::Relaxed);
-        (raw != 0).then(|| ((raw & !1).max(2).saturating_mul(items as u64), raw & 1 == 1))
-    }
-}
-
-impl Cost {
-    /// How many items make about 10 us of work, between 1 (also while the cost is unknown) and
-    /// 4096: how often a parallel run looks at its stop flag.
-    pub(crate) fn block(cost: Option<&Cost>) -> usize {
-        const BLOCK_PICOS: u64 = 10_000_000;
-        let picos = cost.map_or(0, |cost| cost.picos_per_item.load(Ordering::Relaxed) & !1);
-        BLOCK_PICOS.checked_div(picos).map_or(1, |items| {
-            usize::try_from(items.clamp(1, 4096)).unwrap_or(1)
-        })
+    fn predicted_picos(&self, items: usize) -> Option<u64> {
+        let picos = self.picos_per_item.load(Ordering::Relaxed);
+        (picos != 0).then(|| picos.saturating_mul(items as u64))
     }
 }
 
@@ -116,40 +96,32 @@ pub(crate) enum Plan {
 /// The plan for a call of `items` items (if known) on `workers` workers with what `cost` has
 /// learned. Inlined: the decision for a tiny call must cost next to nothing.
 ///
-/// A rough figure that says the parallel call takes little time is checked by measuring inline
-/// once, but only for calls with at least two items per worker: a call of one item per worker
-/// may be items that wait for each other (a barrier, a rendezvous), which must all run at once.
+/// Inline is never chosen for a call of unknown length or of fewer than two items per worker:
+/// such items may wait for each other (a barrier, a rendezvous), which works only if they all
+/// run at once. Below a microsecond of predicted work a call runs inline with no clock read
+/// (one in [`RESAMPLE`] measures again); from there to the budget it runs inline with the
+/// clock watching, and sends the rest to the workers if the prediction was wrong.
 #[inline]
 pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) -> Plan {
-    let Some(cost) = cost else {
+    let (Some(cost), Some(items)) = (cost, items) else {
         return Plan::Parallel;
     };
-    // With the length unknown, a few items' worth stands in for it: inline is then only
-    // tried, with the clock watching, for items far below the budget.
-    match cost.predicted_picos(items.unwrap_or(UNKNOWN_LENGTH)) {
+    if items < workers.saturating_mul(2) {
+        return Plan::Parallel;
+    }
+    match cost.predicted_picos(items) {
         None => Plan::Parallel,
-        Some((predicted, rough)) if predicted >= BUDGET_PICOS => {
-            // A rough figure counts every worker's whole wall time as work; what it says
-            // reliably is how long the parallel call took.
-            let wall = predicted / workers.max(1) as u64;
-            let near = wall < BUDGET_PICOS * 4;
-            let many = items.is_some_and(|items| items >= workers.saturating_mul(2));
-            if rough && near && many {
-                Plan::Measure
-            } else {
-                Plan::Parallel
-            }
-        }
-        Some(_) if items.is_none() || resample() => Plan::Measure,
+        Some(predicted) if predicted >= BUDGET_PICOS => Plan::Parallel,
+        Some(predicted) if predicted >= TINY_PICOS || resample() => Plan::Measure,
         Some(_) => Plan::Inline,
     }
 }
 
+/// Work predicted under this (1 us) runs inline with no clock read at all.
+const TINY_PICOS: u64 = 1_000_000;
+
 /// [`INLINE_BUDGET`] in picoseconds.
 const BUDGET_PICOS: u64 = BUDGET_MICROS * 1_000_000;
-
-/// How many items a call of unknown length is taken to have when its cost is predicted.
-const UNKNOWN_LENGTH: usize = 64;
 
 /// The [`Cost`] of `par_map` calls made at `caller`: a direct-mapped table of call sites,
 /// looked up in a few nanoseconds. Two sites that share a slot take turns (each reset makes
@@ -196,69 +168,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_cost_goes_parallel_and_unknown_length_is_watched() {
+    fn unknown_cost_or_length_and_few_items_per_worker_go_parallel() {
         assert_eq!(plan(None, Some(10), 2), Plan::Parallel);
         assert_eq!(plan(Some(&Cost::new()), Some(10), 2), Plan::Parallel);
         let cost = Cost::new();
-        cost.record_inline(Duration::from_nanos(10), 10);
-        assert_eq!(plan(Some(&cost), None, 2), Plan::Measure);
-        cost.record_inline(Duration::from_millis(10), 10);
+        cost.record(Duration::from_nanos(10), 10);
         assert_eq!(plan(Some(&cost), None, 2), Plan::Parallel);
+        // One item per worker: the items may wait for each other, however cheap they are.
+        assert_eq!(plan(Some(&cost), Some(2), 2), Plan::Parallel);
+        assert_eq!(plan(Some(&cost), Some(15), 8), Plan::Parallel);
+        assert_ne!(plan(Some(&cost), Some(16), 8), Plan::Parallel);
     }
 
     #[test]
-    fn blocks_are_one_item_until_the_cost_is_known_then_about_10_us() {
-        assert_eq!(Cost::block(None), 1);
+    fn tiny_work_goes_inline_small_work_is_watched_and_big_work_goes_parallel() {
         let cost = Cost::new();
-        assert_eq!(Cost::block(Some(&cost)), 1);
-        cost.record_inline(Duration::from_micros(1), 1_000); // 1 ns an item
-        assert_eq!(Cost::block(Some(&cost)), 4096);
-        cost.record_inline(Duration::from_micros(5), 1); // 5 us an item
-        assert_eq!(Cost::block(Some(&cost)), 2);
-        cost.record_inline(Duration::from_millis(1), 1);
-        assert_eq!(Cost::block(Some(&cost)), 1);
+        cost.record(Duration::from_micros(1), 1_000); // 1 ns an item
+        let plans: Vec<Plan> = (0..RESAMPLE * 2)
+            .map(|_| plan(Some(&cost), Some(500), 2))
+            .collect();
+        let measured = plans.iter().filter(|p| **p == Plan::Measure).count();
+        assert_eq!(measured, 2, "one call in {RESAMPLE} measures again");
+        assert!(plans.iter().all(|p| *p != Plan::Parallel));
+        assert_eq!(plan(Some(&cost), Some(5_000), 2), Plan::Measure);
+        assert_eq!(plan(Some(&cost), Some(1_000_000), 2), Plan::Parallel);
+        assert_eq!(cost.predicted_picos(3), Some(3_000));
+        cost.record(Duration::from_millis(1), 10); // the function became slow
+        assert_eq!(plan(Some(&cost), Some(10), 2), Plan::Parallel);
     }
 
     #[test]
     fn each_call_site_has_its_own_cost() {
         let here = Location::caller();
+        let elsewhere = Location::caller();
         let first = cost_of_call_site(here);
-        first.record_inline(Duration::from_nanos(5), 5);
+        first.record(Duration::from_nanos(5), 5);
         assert!(std::ptr::eq(cost_of_call_site(here), first));
         assert!(
             first.predicted_picos(1).is_some(),
             "the same site keeps what it learned"
         );
-        let elsewhere = Location::caller();
-        assert!(!std::ptr::eq(here, elsewhere));
-    }
-
-    #[test]
-    fn cheap_work_goes_inline_and_expensive_work_parallel() {
-        let cost = Cost::new();
-        cost.record_inline(Duration::from_micros(1), 1_000); // 1 ns an item
-        let plans: Vec<Plan> = (0..RESAMPLE * 2)
-            .map(|_| plan(Some(&cost), Some(1_000), 2))
-            .collect();
-        let measured = plans.iter().filter(|p| **p == Plan::Measure).count();
-        assert_eq!(measured, 2, "one call in {RESAMPLE} measures again");
-        assert!(plans.iter().all(|p| *p != Plan::Parallel));
-        assert_eq!(plan(Some(&cost), Some(1_000_000), 2), Plan::Parallel);
-        assert_eq!(cost.predicted_picos(3), Some((3_000, false)));
-        cost.record_inline(Duration::from_millis(1), 10); // the function became slow
-        assert_eq!(plan(Some(&cost), Some(10), 2), Plan::Parallel);
-    }
-
-    #[test]
-    fn a_rough_figure_near_the_budget_is_checked_inline_but_not_for_one_item_per_worker() {
-        let cost = Cost::new();
-        // A short parallel call of 10 items on 2 workers: rough, 20 us of work.
-        cost.record_parallel(INLINE_BUDGET / 2, 2, 10);
-        assert_eq!(plan(Some(&cost), Some(10), 2), Plan::Measure);
-        assert_eq!(plan(Some(&cost), Some(10), 8), Plan::Parallel);
-        // An exact figure is not overwritten by a short parallel call.
-        cost.record_inline(Duration::from_nanos(10), 10);
-        cost.record_parallel(INLINE_BUDGET, 2, 10);
-        assert_eq!(cost.predicted_picos(1), Some((1_000, false)));
+        let second = cost_of_call_site(elsewhere);
+        assert!(!std::ptr::eq(first, second), "two sites share a slot");
+        assert_eq!(second.predicted_picos(1), None);
     }
 }

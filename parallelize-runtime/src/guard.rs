@@ -3,14 +3,19 @@
 //!
 //! rayon hands each job a producer and folds it sequentially (`Producer::fold_with`). Wrapping
 //! the producer lets one `catch_unwind` cover a whole run. The index of a panicking item is
-//! read off the input iterator's remaining length, so nothing is tracked per item; the stop
-//! flag is checked before each block of items, a block being one item while the function's
-//! cost is unknown and about 10 us of work once it is known (so "no new item starts after a
-//! panic" holds to within 10 us for cheap items, exactly for slow ones). Within a block the
-//! loop is a plain `map`, which the compiler can vectorise. Iterating the producer instead
-//! (`into_iter`, which some adapters use) falls back to guarding each item.
+//! read off the input iterator's remaining length, so nothing is tracked per item. The stop
+//! flag is checked before each block of items; blocks start at one item and double while a
+//! block takes under 10 us (halving when one takes longer), so "no new item starts after a
+//! panic" holds exactly for slow items and to within about 10 us for cheap ones, whatever was
+//! known of them. Within a block the loop is a plain `map`, which the compiler can vectorise.
+//! The runs' own time is summed into `busy`: the work per item, without the call's overhead.
+//! Once the call is stopped, the producer refuses to be split further, so the rest of the
+//! input ends as one job, not one per item. Iterating the producer instead (`into_iter`, which
+//! some adapters use) falls back to guarding each item.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::iter::plumbing::{
     Consumer, Folder, Producer, ProducerCallback, UnindexedConsumer, bridge,
@@ -20,6 +25,12 @@ use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::bounds::{One, Sendable};
 use crate::panic::{Cancel, Cancelled, call_item};
 
+/// How long a block of items may take before the next look at the stop flag.
+const BLOCK_TIME: Duration = Duration::from_micros(10);
+
+/// The most items in one block.
+const MAX_BLOCK: usize = 4096;
+
 /// `base.map(f)` whose items are numbered from `offset` for panic reports, producing each
 /// result in a [`Sendable`] (results are `Send` only through it).
 pub(crate) struct GuardedMap<'a, P, F> {
@@ -27,8 +38,8 @@ pub(crate) struct GuardedMap<'a, P, F> {
     pub f: &'a F,
     pub cancel: &'a Cancel,
     pub offset: usize,
-    /// How many items run between two looks at the stop flag.
-    pub block: usize,
+    /// The runs' own time, in nanoseconds, summed.
+    pub busy: &'a AtomicU64,
 }
 
 impl<P, F, R> ParallelIterator for GuardedMap<'_, P, F>
@@ -68,7 +79,7 @@ where
             f: self.f,
             cancel: self.cancel,
             offset: self.offset,
-            block: self.block,
+            busy: self.busy,
         })
     }
 }
@@ -79,7 +90,7 @@ struct Wrap<'a, CB, F> {
     f: &'a F,
     cancel: &'a Cancel,
     offset: usize,
-    block: usize,
+    busy: &'a AtomicU64,
 }
 
 impl<T, R, CB, F> ProducerCallback<T> for Wrap<'_, CB, F>
@@ -96,7 +107,7 @@ where
             f: self.f,
             cancel: self.cancel,
             offset: self.offset,
-            block: self.block.max(1),
+            busy: self.busy,
         })
     }
 }
@@ -107,7 +118,7 @@ struct GuardedProducer<'a, P, F> {
     cancel: &'a Cancel,
     /// The index of `base`'s first item in the whole call.
     offset: usize,
-    block: usize,
+    busy: &'a AtomicU64,
 }
 
 impl<P, F, R> Producer for GuardedProducer<'_, P, F>
@@ -131,7 +142,12 @@ where
     }
 
     fn min_len(&self) -> usize {
-        self.base.min_len()
+        // Stopped: the rest is one job, which ends at once.
+        if self.cancel.stopped() {
+            usize::MAX
+        } else {
+            self.base.min_len()
+        }
     }
 
     fn max_len(&self) -> usize {
@@ -146,26 +162,29 @@ where
                 f: self.f,
                 cancel: self.cancel,
                 offset: self.offset,
-                block: self.block,
+                busy: self.busy,
             },
             GuardedProducer {
                 base: right,
                 f: self.f,
                 cancel: self.cancel,
                 offset: self.offset + index,
-                block: self.block,
+                busy: self.busy,
             },
         )
     }
 
     fn fold_with<G: Folder<Self::Item>>(self, folder: G) -> G {
-        let (f, cancel, block) = (self.f, self.cancel, self.block);
+        let (f, cancel) = (self.f, self.cancel);
         let mut items = self.base.into_iter();
         let total = items.len();
+        let started = Instant::now();
         // AssertUnwindSafe: after a panic the folder's partial results are dropped by its own
         // destructor, never observed; `f`'s shared state is the caller's, as in `call_item`.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut folder = folder;
+            let mut block = 1;
+            let mut block_started = started;
             loop {
                 if cancel.stopped() {
                     resume_unwind(Box::new(Cancelled));
@@ -179,8 +198,17 @@ where
                 if items.len() == 0 || folder.full() {
                     return folder;
                 }
+                let now = Instant::now();
+                block = if now - block_started < BLOCK_TIME {
+                    (block * 2).min(MAX_BLOCK)
+                } else {
+                    (block / 2).max(1)
+                };
+                block_started = now;
             }
         }));
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.busy.fetch_add(nanos, Ordering::Relaxed);
         match outcome {
             Ok(folder) => folder,
             // Another item's panic, passing through: keep unwinding.

@@ -12,8 +12,8 @@
 use std::marker::PhantomData;
 use std::panic::panic_any;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -128,24 +128,26 @@ where
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        if workers == 1 || plan(self.cost, Some(len), workers) != Plan::Parallel {
+        // A source that rayon splits is read inline only when the work is tiny (no clock
+        // read), and otherwise by the workers, who time their runs.
+        if workers == 1 || plan(self.cost, Some(len), workers) == Plan::Inline {
             return sequentially(items, |items| map_inline(items, self.f));
         }
-        self.timed(workers, len, || {
-            let results = guarded(|cancel| {
-                run_in_pool(workers, |lanes| {
-                    GuardedMap {
-                        base: items.with_min_len(lanes.min_len(len)),
-                        f: self.f,
-                        cancel,
-                        offset: 0,
-                        block: Cost::block(self.cost),
-                    }
-                    .collect()
-                })
-            })?;
-            Ok(Sendable::unwrap_vec(results))
-        })
+        let busy = AtomicU64::new(0);
+        let results = guarded(|cancel| {
+            run_in_pool(workers, |lanes| {
+                GuardedMap {
+                    base: items.with_min_len(lanes.min_len(len)),
+                    f: self.f,
+                    cancel,
+                    offset: 0,
+                    busy: &busy,
+                }
+                .collect()
+            })
+        })?;
+        self.learn(&busy, len);
+        Ok(Sendable::unwrap_vec(results))
     }
 }
 
@@ -167,27 +169,21 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         if plan == Plan::Measure {
             return self.measure_then_parallel(items, workers);
         }
-        self.timed(workers, len.unwrap_or(0), || {
-            let block = Cost::block(self.cost);
-            map_gathered::<Shape, _, _, _>(items.collect(), 0, workers, block, self.f)
-        })
+        let _ = len;
+        let items: Vec<T> = items.collect();
+        let count = items.len();
+        let busy = AtomicU64::new(0);
+        let results = map_gathered::<Shape, _, _, _>(items, 0, workers, &busy, self.f)?;
+        self.learn(&busy, count);
+        Ok(results)
     }
 
-    /// Runs a parallel `call` of `len` items, teaching the cost a rough figure (wall time times
-    /// workers) when there is a cost to teach.
-    fn timed<R>(
-        &self,
-        workers: usize,
-        len: usize,
-        call: impl FnOnce() -> Result<Vec<R>, Failure>,
-    ) -> Result<Vec<R>, Failure> {
-        let Some(cost) = self.cost else {
-            return call();
-        };
-        let started = Instant::now();
-        let results = call()?;
-        cost.record_parallel(started.elapsed(), workers, len);
-        Ok(results)
+    /// Teaches the cost what the workers' runs of `items` items took.
+    fn learn(&self, busy: &AtomicU64, items: usize) {
+        if let Some(cost) = self.cost {
+            let nanos = busy.load(Ordering::Relaxed);
+            cost.record(Duration::from_nanos(nanos), items);
+        }
     }
 
     /// Runs items inline, reading the clock after 1, 2, 4, ... of them; done within the
@@ -224,12 +220,12 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         })?;
         let done = results.len();
         if let Some(cost) = self.cost {
-            cost.record_inline(started.elapsed(), done);
+            cost.record(started.elapsed(), done);
         }
         if !finished {
-            let block = Cost::block(self.cost);
+            let busy = AtomicU64::new(0);
             let rest =
-                map_gathered::<Shape, _, _, _>(items.collect(), done, workers, block, self.f)?;
+                map_gathered::<Shape, _, _, _>(items.collect(), done, workers, &busy, self.f)?;
             results.extend(rest);
         }
         Ok(results)
@@ -262,7 +258,7 @@ fn map_gathered<Shape, T, R, F>(
     items: Vec<T>,
     first: usize,
     workers: usize,
-    block: usize,
+    busy: &AtomicU64,
     f: &F,
 ) -> Result<Vec<R>, Failure>
 where
@@ -289,7 +285,7 @@ where
                 f: &unwrap_then_call,
                 cancel,
                 offset: first,
-                block,
+                busy,
             }
             .collect()
         })
