@@ -22,7 +22,7 @@ use crate::bounds::{One, SendItem, Sendable};
 use crate::guard::GuardedMap;
 use crate::items::{Driver, IntoItems, sequentially};
 use crate::panic::{Failure, Outcome, catch_item, guarded, inline_guarded, payload_message, raise};
-use crate::pool::run_in_pool;
+use crate::pool::{Lanes, run_in_pool};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
 /// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
@@ -137,7 +137,7 @@ where
         let results = guarded(|cancel| {
             run_in_pool(workers, |lanes| {
                 GuardedMap {
-                    base: items.with_min_len(lanes.min_len(len)),
+                    base: items.with_min_len(piece(lanes, len, workers)),
                     f: self.f,
                     cancel,
                     offset: 0,
@@ -232,6 +232,17 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
     }
 }
 
+/// The smallest run of items one rayon job takes: the lane limit's (see [`Lanes`]), and at
+/// least 1/64 of a worker's share. rayon's adaptive splitting still balances uneven items over
+/// 64 pieces per worker; the floor bounds the jobs a call can be cut into, which matters once
+/// an item panics: rayon then finishes the other side of every split as a job of its own, and
+/// each of those has to start, see the stop flag and unwind.
+fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
+    lanes
+        .min_len(len)
+        .max(len / workers.saturating_mul(64).max(1))
+}
+
 /// The calls in order on the caller's thread. The index of a panicking item is the number of
 /// results written before it (`extend` keeps the length right while unwinding), so the loop
 /// tracks nothing per item and compiles like the plain loop it is.
@@ -281,7 +292,9 @@ where
     let results = guarded(|cancel| {
         run_in_pool(workers, |lanes| {
             GuardedMap {
-                base: items.into_par_iter().with_min_len(lanes.min_len(len)),
+                base: items
+                    .into_par_iter()
+                    .with_min_len(piece(lanes, len, workers)),
                 f: &unwrap_then_call,
                 cancel,
                 offset: first,
