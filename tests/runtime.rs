@@ -291,12 +291,12 @@ fn small_calls_run_inline_once_their_cost_is_known() {
     let caller = thread::current().id();
     // The first calls go parallel and teach the companion what an item costs.
     for _ in 0..3 {
-        assert_eq!(tiny_recorded_par(0..100, 4), (1..=100).collect::<Vec<_>>());
+        assert_eq!(tiny_recorded_par(0..8, 2), (1..=8).collect::<Vec<_>>());
     }
     TINY_THREADS.lock().unwrap().clear();
-    assert_eq!(tiny_recorded_par(0..100, 4), (1..=100).collect::<Vec<_>>());
+    assert_eq!(tiny_recorded_par(0..8, 2), (1..=8).collect::<Vec<_>>());
     let threads = TINY_THREADS.lock().unwrap().clone();
-    assert_eq!(threads.len(), 100);
+    assert_eq!(threads.len(), 8);
     assert!(
         threads.iter().all(|&id| id == caller),
         "a known-small call left the caller's thread"
@@ -304,7 +304,7 @@ fn small_calls_run_inline_once_their_cost_is_known() {
 
     // Unless the call says it must stay parallel.
     TINY_THREADS.lock().unwrap().clear();
-    let _ = tiny_recorded_par(0..100, Jobs::new(4).adaptive(false));
+    let _ = tiny_recorded_par(0..8, Jobs::new(2).adaptive(false));
     let threads = TINY_THREADS.lock().unwrap().clone();
     assert!(
         threads.iter().all(|&id| id != caller),

@@ -7,7 +7,7 @@
 //! small table keyed by its call site. A call whose cost is unknown goes parallel (no item
 //! waits behind another that might be slow); its workers time their runs of items, and the
 //! summed time per item is the cost that later calls predict their total from. Predicted under
-//! a microsecond, a call runs inline with no clock read at all, and one such call in
+//! 5 us, a call runs inline with no clock read at all, and one such call in
 //! [`RESAMPLE`] on each thread measures again. Predicted between that and the budget, a call
 //! runs inline with the clock read after 1, 2, 4, ... items and sends the rest to the workers
 //! if the budget is spent. Predicted big, it goes parallel at once.
@@ -98,7 +98,7 @@ pub(crate) enum Plan {
 ///
 /// Inline is never chosen for a call of unknown length or of fewer than two items per worker:
 /// such items may wait for each other (a barrier, a rendezvous), which works only if they all
-/// run at once. Below a microsecond of predicted work a call runs inline with no clock read
+/// run at once. Below 5 us of predicted work a call runs inline with no clock read
 /// (one in [`RESAMPLE`] measures again); from there to the budget it runs inline with the
 /// clock watching, and sends the rest to the workers if the prediction was wrong.
 #[inline]
@@ -117,8 +117,10 @@ pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) ->
     }
 }
 
-/// Work predicted under this (1 us) runs inline with no clock read at all.
-const TINY_PICOS: u64 = 1_000_000;
+/// Work predicted under this (5 us) runs inline with no clock read at all. A measured inline
+/// run reads the clock about log2(items) times, which it counts as work: the threshold keeps
+/// that from holding a tiny call on the measured path forever.
+const TINY_PICOS: u64 = 5_000_000;
 
 /// [`INLINE_BUDGET`] in picoseconds.
 const BUDGET_PICOS: u64 = BUDGET_MICROS * 1_000_000;
@@ -190,7 +192,7 @@ mod tests {
         let measured = plans.iter().filter(|p| **p == Plan::Measure).count();
         assert_eq!(measured, 2, "one call in {RESAMPLE} measures again");
         assert!(plans.iter().all(|p| *p != Plan::Parallel));
-        assert_eq!(plan(Some(&cost), Some(5_000), 2), Plan::Measure);
+        assert_eq!(plan(Some(&cost), Some(10_000), 2), Plan::Measure);
         assert_eq!(plan(Some(&cost), Some(1_000_000), 2), Plan::Parallel);
         assert_eq!(cost.predicted_picos(3), Some(3_000));
         cost.record(Duration::from_millis(1), 10); // the function became slow
