@@ -106,12 +106,14 @@
 //! # Small work runs inline; big inputs need not be gathered
 //!
 //! Going parallel costs microseconds. Each companion (and each one-`for` `par_comp!`, and each
-//! call site of `par_map`) learns what its items cost: the first call goes parallel and times itself;
-//! later calls whose whole work is predicted under 20 us run inline on the calling thread, with
-//! no clock read, so a `_par` call on ten numbers costs about what the loop costs. One inline
-//! call in 1024 measures again, and a call with only one item per worker is never moved inline
-//! on a rough figure (its items may wait for each other). A call that must stay parallel can
-//! say so: `Jobs::new(8).adaptive(false)`.
+//! call site of `par_map`) learns what its items cost: the first call goes parallel and its
+//! workers time their runs of items; a later call whose whole work is predicted under 5 us
+//! runs inline on the calling thread with no clock read, so a `_par` call on a hundred numbers
+//! costs about what the loop costs; up to 20 us it runs inline with the clock watching and
+//! hands the rest to the workers if the prediction was wrong. One inline call in 1024 measures
+//! again. A call with fewer than two items per worker, or of unknown length, always goes to the
+//! workers: its items may wait for each other. A call that must stay parallel whatever it
+//! costs can say so: `Jobs::new(8).adaptive(false)`.
 //!
 //! Items from an iterator are gathered into a `Vec` on the calling thread first (free for a
 //! `Vec`). For big inputs that is a serial pass; hand the call a rayon parallel iterator with
