@@ -111,9 +111,10 @@
 //! runs inline on the calling thread with no clock read, so a `_par` call on a hundred numbers
 //! costs about what the loop costs; up to 20 us it runs inline with the clock watching and
 //! hands the rest to the workers if the prediction was wrong. One inline call in 1024 measures
-//! again. A call with fewer than two items per worker, or of unknown length, always goes to the
-//! workers: its items may wait for each other. A call that must stay parallel whatever it
-//! costs can say so: `Jobs::new(8).adaptive(false)`.
+//! again: until then, a function whose items suddenly became far more expensive (their cost
+//! depends on their input) keeps running inline. A call with fewer than two items per worker,
+//! or of unknown length, always goes to the workers: its items may wait for each other. A call
+//! that must stay parallel whatever it costs can say so: `Jobs::new(8).adaptive(false)`.
 //!
 //! Items from an iterator are gathered into a `Vec` on the calling thread first (free for a
 //! `Vec`). For big inputs that is a serial pass; hand the call a rayon parallel iterator with

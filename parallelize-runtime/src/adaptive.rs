@@ -13,8 +13,9 @@
 //! if the budget is spent. Predicted big, it goes parallel at once.
 //!
 //! What this cannot see: a function whose items become far more expensive from one call to the
-//! next (their cost depends on their input) may run a few calls inline before it is measured
-//! again; and items that wait for each other must all run at once, which a call with at least
+//! next (their cost depends on their input) keeps running inline, on the old prediction, until
+//! its next measured call: up to [`RESAMPLE`] - 1 calls on a thread, each as slow as its items
+//! now are. And items that wait for each other must all run at once, which a call with at least
 //! two items per worker no longer promises once it runs inline. `Jobs::adaptive(false)` keeps
 //! such calls on the workers.
 

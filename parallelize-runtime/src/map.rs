@@ -128,10 +128,24 @@ where
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        // A source that rayon splits is read inline only when the work is tiny (no clock
-        // read), and otherwise by the workers, who time their runs.
-        if workers == 1 || plan(self.cost, Some(len), workers) == Plan::Inline {
-            return sequentially(items, |items| map_inline(items, self.f));
+        let plan = if workers == 1 {
+            Plan::Inline
+        } else {
+            plan(self.cost, Some(len), workers)
+        };
+        match plan {
+            Plan::Inline => return sequentially(items, |items| map_inline(items, self.f)),
+            // Predicted small: read inline and timed (a producer cannot hand its rest to the
+            // workers half-way, so there is no escape; the prediction bounds the run).
+            Plan::Measure => {
+                let started = Instant::now();
+                let results = sequentially(items, |items| map_inline(items, self.f))?;
+                if let Some(cost) = self.cost {
+                    cost.record(started.elapsed(), len);
+                }
+                return Ok(results);
+            }
+            Plan::Parallel => {}
         }
         let busy = AtomicU64::new(0);
         let results = guarded(|cancel| {
