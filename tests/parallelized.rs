@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parallelize::parallelized;
 
+mod support;
+
 #[parallelized]
 fn pow(x: f64, y: f64) -> f64 {
     x.powf(y)
@@ -311,11 +313,7 @@ fn try_par_returns_what_the_sequential_collect_returns() {
 fn fail_at(index: usize, slow: bool) -> Result<usize, usize> {
     if slow {
         // Some real work, so that the faster failure is recorded first.
-        let mut x = index;
-        for _ in 0..2_000_000 {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-        }
-        std::hint::black_box(x);
+        support::spin(2_000_000);
     }
     if index == 2 || index == 7 {
         Err(index)
@@ -344,11 +342,8 @@ fn counted(index: usize) -> Result<usize, String> {
     if index == 0 {
         return Err("item 0 is bad".to_owned());
     }
-    let mut x = index;
-    for _ in 0..20_000 {
-        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-    }
-    Ok(x)
+    support::spin(20_000);
+    Ok(index)
 }
 
 #[test]

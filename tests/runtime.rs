@@ -241,11 +241,7 @@ fn a_nested_panic_names_both_items() {
 fn late_panic(index: u32, slow_error: bool) -> Result<u32, u32> {
     if slow_error {
         // Some real work, so that the later item panics first in time.
-        let mut x = index;
-        for _ in 0..5_000_000 {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-        }
-        std::hint::black_box(x);
+        support::spin(5_000_000);
         return Err(index);
     }
     assert!(index != 3, "late");

@@ -121,7 +121,7 @@ where
         if plan == Plan::Inline {
             map_inline(items, self.f)
         } else {
-            self.not_inline(items, plan, workers, len)
+            self.not_inline(items, plan, workers)
         }
     }
 
@@ -167,13 +167,7 @@ where
 
 impl<F, Shape> MapDriver<'_, F, Shape> {
     #[inline(never)]
-    fn not_inline<T, R, I>(
-        &self,
-        items: I,
-        plan: Plan,
-        workers: usize,
-        len: Option<usize>,
-    ) -> Result<Vec<R>, Failure>
+    fn not_inline<T, R, I>(&self, items: I, plan: Plan, workers: usize) -> Result<Vec<R>, Failure>
     where
         I: Iterator<Item = T>,
         T: SendItem<Shape>,
@@ -183,7 +177,6 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         if plan == Plan::Measure {
             return self.measure_then_parallel(items, workers);
         }
-        let _ = len;
         let items: Vec<T> = items.collect();
         let count = items.len();
         let busy = AtomicU64::new(0);

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses some of them).
+#![allow(dead_code)]
 
 use std::collections::HashSet;
 use std::sync::{Condvar, Mutex};
@@ -35,4 +36,14 @@ impl Rendezvous {
             .unwrap();
         inside.len()
     }
+}
+
+/// Real work, `rounds` steps of it, that the optimiser cannot remove: for items that must take
+/// a while without sleeping.
+pub fn spin(rounds: u64) {
+    let mut x = rounds;
+    for _ in 0..rounds {
+        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    std::hint::black_box(x);
 }
