@@ -108,7 +108,7 @@ impl Function {
         if let Some(variadic) = &sig.variadic {
             errors.push(
                 variadic.dots,
-                "`#[parallelized]` cannot call a variadic function: every item must have the same parameters",
+                "`#[parallelized]` cannot take a variadic function: every item must be one fixed list of arguments. Take the extra values as a slice or a `Vec` parameter instead",
             );
         }
         let mut receiver = None;
