@@ -185,6 +185,40 @@ impl<T: Clone + Send + Sync> Wrapper<T> {
     fn with(&self, n: usize) -> Vec<T> {
         vec![self.0.clone(); n]
     }
+
+    // Associated functions without `self`: seen from `Self` in the signature or the body, or
+    // declared with the `associated` option.
+    #[parallelized]
+    fn new(x: T) -> Self {
+        Wrapper(x)
+    }
+
+    #[parallelized]
+    fn repeated(x: T, n: usize) -> Vec<T> {
+        Self::new(x).with(n)
+    }
+
+    #[parallelized(associated)]
+    fn plus_one(x: u8) -> u8 {
+        x + 1
+    }
+}
+
+/// Shares its name with `Wrapper::plus_one`, which must not call it.
+fn plus_one(x: u8) -> u8 {
+    x + 100
+}
+
+/// Defines a type with an impl that names `Self`: still a free function.
+#[parallelized]
+fn doubled_by_a_local_type(x: u8) -> u8 {
+    struct Local(u8);
+    impl Local {
+        fn double(self) -> Self {
+            Local(self.0 * 2)
+        }
+    }
+    Local(x).double().0
 }
 
 #[test]
@@ -282,6 +316,19 @@ fn methods_taking_self_by_reference() {
         Wrapper('x').with_par([1, 2], 2),
         [vec!['x'], vec!['x', 'x']]
     );
+}
+
+#[test]
+fn associated_functions_without_self() {
+    let made: Vec<Wrapper<char>> = Wrapper::new_par(['a', 'b'], 2);
+    assert_eq!(made.iter().map(|w| w.0).collect::<String>(), "ab");
+    assert_eq!(
+        Wrapper::<char>::repeated_par([('x', 1), ('y', 2)], 2),
+        [vec!['x'], vec!['y', 'y']]
+    );
+    assert_eq!(Wrapper::<()>::plus_one_par([1, 2], 2), [2, 3]);
+    assert_eq!(plus_one(1), 101);
+    assert_eq!(doubled_by_a_local_type_par([1, 2, 3], 2), [2, 4, 6]);
 }
 
 #[test]

@@ -58,7 +58,37 @@ use proc_macro::TokenStream;
 ///   `args.into_iter().map(NAME).collect::<Result<Vec<_>, _>>()` returns, the error of the
 ///   lowest failing item, and no work past a known failure.
 ///
-/// For a `&self` method the companions are methods too: `model.score_par(xs, njobs)`.
+/// For a `&self` method the companions are methods too: `model.score_par(xs, njobs)`. For an
+/// associated function without `self` they are associated functions: `Shape::new_par(xs,
+/// njobs)`. A macro on a function cannot see the impl around it, so it takes a function
+/// without `self` to be free unless its signature or body names `Self` (`fn new(x: u8) ->
+/// Self`) or the `associated` option says so; a function in an impl that does neither does not
+/// compile (``cannot find function `NAME_in_an_impl_needs_parallelized_associated` ``), rather
+/// than call a free function of the same name.
+///
+/// ```
+/// use parallelize::parallelized;
+///
+/// struct Circle {
+///     r: f64,
+/// }
+///
+/// impl Circle {
+///     #[parallelized]
+///     fn new(r: f64) -> Self {
+///         Circle { r }
+///     }
+///
+///     #[parallelized(associated)]
+///     fn area_of(r: f64) -> f64 {
+///         std::f64::consts::PI * r * r
+///     }
+/// }
+///
+/// let circles = Circle::new_par([1.0, 2.0], 2);
+/// assert_eq!(circles[1].r, 2.0);
+/// assert_eq!(Circle::area_of_par([1.0], 2), [std::f64::consts::PI]);
+/// ```
 ///
 /// # Supported signatures
 ///
@@ -68,7 +98,7 @@ use proc_macro::TokenStream;
 /// `elided_lifetimes_in_paths` lint asks (`Cow<'_, str>`: a macro sees only syntax);
 /// pattern parameters (`(a, b): (u8, u16)`); `mut` parameters; `impl Trait` arguments;
 /// `unsafe fn` (the companions are `unsafe` too, with the same contract per item); `&self`
-/// methods of inherent impls (`Self` must be `Sync`).
+/// methods of inherent impls (`Self` must be `Sync`) and their associated functions.
 ///
 /// # Refused, with an error on the offending token
 ///
@@ -81,6 +111,8 @@ use proc_macro::TokenStream;
 ///
 /// - `#[parallelized(no_try_par)]`: no `NAME_try_par`, for a function whose result type is
 ///   named `Result` but is not `std::result::Result`.
+/// - `#[parallelized(associated)]`: the function is an associated function of an impl, with
+///   no `self` and no `Self` in sight; the companions call it as `Self::NAME`.
 /// - `#[parallelized(crate = path::to::parallelize)]`: where the `parallelize` crate is, for
 ///   crates that re-export it under another name.
 #[proc_macro_attribute]

@@ -28,26 +28,69 @@ pub(crate) fn companions(
     let Some(signature) = CompanionSignature::new(function, &options.krate)? else {
         return Ok(TokenStream::new());
     };
-    let mut tokens = companion(item, function, &signature, &options.krate, Kind::Map);
-    if function.returns_result && !options.no_try_par {
+    let marker = FreeMarker::new(function);
+    let try_par = function.returns_result && !options.no_try_par;
+    let kinds = [Some(Kind::Map), try_par.then_some(Kind::Try)];
+    let mut tokens = marker.definition();
+    for kind in kinds.into_iter().flatten() {
         tokens.extend(companion(
-            item,
-            function,
-            &signature,
-            &options.krate,
-            Kind::Try,
+            item, function, &signature, options, &marker, kind,
         ));
     }
     Ok(tokens)
+}
+
+/// For a function taken to be free (no `self`, no `Self`, no `associated` option): a hidden
+/// function defined beside it and called by the companions, so that a companion calls the
+/// function it was made for or does not compile.
+///
+/// Inside an impl, the companions' bare `NAME` would not find the associated function but
+/// could find a free function of the same name, and call it silently. The marker turns that
+/// into an error: inside an impl it is an associated function too, which a bare name cannot
+/// reach, and its name says what to do: "cannot find function
+/// `helper_in_an_impl_needs_parallelized_associated`".
+struct FreeMarker(Option<Ident>);
+
+impl FreeMarker {
+    fn new(function: &Function) -> FreeMarker {
+        FreeMarker((!function.in_impl()).then(|| {
+            let ident = &function.ident;
+            let name = ident.to_string();
+            let name = name.trim_start_matches("r#");
+            // At the attribute: the error then comes first and shows in full.
+            Ident::new(
+                &format!("{name}_in_an_impl_needs_parallelized_associated"),
+                Span::call_site(),
+            )
+        }))
+    }
+
+    fn definition(&self) -> TokenStream {
+        self.0.as_ref().map_or_else(TokenStream::new, |marker| {
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_snake_case)]
+                fn #marker() {}
+            }
+        })
+    }
+
+    fn call(&self) -> TokenStream {
+        self.0
+            .as_ref()
+            .map_or_else(TokenStream::new, |marker| quote!(#marker();))
+    }
 }
 
 fn companion(
     item: &ItemFn,
     function: &Function,
     signature: &CompanionSignature,
-    krate: &Path,
+    options: &Options,
+    marker: &FreeMarker,
     kind: Kind,
 ) -> TokenStream {
+    let krate = &options.krate;
     let Function {
         carried_attrs,
         vis,
@@ -99,7 +142,8 @@ fn companion(
         }
     };
 
-    let closure = call_closure(function);
+    let closure = call_closure(function, options);
+    let marker = marker.call();
     // How the item is checked to be `Send`: a tuple component by component (see
     // `parallelize_runtime::SendItem`), up to the arity that the runtime spells out.
     let shape = if (2..=MAX_TUPLE).contains(&function.inputs.len()) {
@@ -155,13 +199,14 @@ fn companion(
         #where_clause
         {
             #definition_check
+            #marker
             #engine_call
         }
     }
 }
 
 /// `|(a0, a1)| NAME::<T>(a0, a1)`: one item in, one call out.
-fn call_closure(function: &Function) -> TokenStream {
+fn call_closure(function: &Function, options: &Options) -> TokenStream {
     let arguments: Vec<Ident> = (0..function.inputs.len())
         .map(|index| Ident::new(&format!("__parallelize_arg{index}"), Span::mixed_site()))
         .collect();
@@ -186,6 +231,11 @@ fn call_closure(function: &Function) -> TokenStream {
     let turbofish = (!explicit.is_empty()).then(|| quote!(::<#(#explicit),*>));
     let call = if function.receiver.is_some() {
         quote!(Self::#ident #turbofish(self, #(#arguments),*))
+    } else if function.associated {
+        // On a free function, `associated` is reported at the option: `Self` is not there.
+        let span = options.associated.unwrap_or_else(Span::call_site);
+        let self_type = quote_spanned!(span=> Self);
+        quote!(#self_type::#ident #turbofish(#(#arguments),*))
     } else {
         quote!(#ident #turbofish(#(#arguments),*))
     };
@@ -199,7 +249,7 @@ fn call_closure(function: &Function) -> TokenStream {
 /// The companion's doc comment, one string per line.
 fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<String> {
     let ident = &function.ident;
-    let target = if function.receiver.is_some() {
+    let target = if function.in_impl() {
         format!("[`{ident}`](Self::{ident})")
     } else {
         format!("[`{ident}`]")

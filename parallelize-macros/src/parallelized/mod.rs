@@ -22,7 +22,10 @@ pub(crate) fn expand(options: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => return with_error(item, error),
     };
     let options = Options::parse(options);
-    let function = Function::from_item(&parsed);
+    let associated = options
+        .as_ref()
+        .is_ok_and(|options| options.associated.is_some());
+    let function = Function::from_item(&parsed, associated);
     let companions = match (options, function) {
         (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options),
         (Err(mut first), Err(second)) => {

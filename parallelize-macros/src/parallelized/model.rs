@@ -6,6 +6,7 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
 use syn::{
     Attribute, FnArg, Generics, Ident, Lifetime, ReceiverKind, ReturnType, Safety, Signature,
     Token, Type, Visibility,
@@ -17,6 +18,8 @@ pub(crate) struct ItemFn {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub sig: Signature,
+    /// The body's tokens, braces included.
+    pub body: TokenStream,
 }
 
 impl Parse for ItemFn {
@@ -28,7 +31,7 @@ impl Parse for ItemFn {
         }
         let sig: Signature = input.parse()?;
         let body: TokenStream = input.parse()?;
-        match body.into_iter().next() {
+        match body.clone().into_iter().next() {
             Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Brace => {
             }
             other => {
@@ -39,7 +42,12 @@ impl Parse for ItemFn {
                 ));
             }
         }
-        Ok(ItemFn { attrs, vis, sig })
+        Ok(ItemFn {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
     }
 }
 
@@ -50,7 +58,7 @@ fn not_a_function(input: ParseStream) -> syn::Error {
         None => (Span::call_site(), String::new()),
     };
     let advice = match word.as_str() {
-        "impl" => "put it on the `&self` methods inside the impl instead",
+        "impl" => "put it on the functions inside the impl instead",
         "trait" => {
             "trait methods cannot have companions; put it on a free function or an inherent method"
         }
@@ -79,6 +87,10 @@ pub(crate) struct Function {
     pub generics: Generics,
     /// `Some` for a `&self` method.
     pub receiver: Option<SelfRef>,
+    /// An associated function of an impl that takes no `self`: asked for with the
+    /// `associated` option, or seen from a `Self` in its signature or body. The companions
+    /// call it as `Self::NAME`.
+    pub associated: bool,
     /// The parameter types, receiver excluded, as written.
     pub inputs: Vec<Type>,
     /// The result type as written; `None` for `()`.
@@ -95,8 +107,9 @@ pub(crate) struct SelfRef {
 }
 
 impl Function {
-    /// Validates the signature, collecting every refusal into one error.
-    pub(crate) fn from_item(item: &ItemFn) -> syn::Result<Function> {
+    /// Validates the signature, collecting every refusal into one error. `associated` is the
+    /// attribute's option of that name.
+    pub(crate) fn from_item(item: &ItemFn, associated: bool) -> syn::Result<Function> {
         let sig = &item.sig;
         let mut errors = Errors::default();
         if let Some(async_token) = &sig.asyncness {
@@ -178,12 +191,59 @@ impl Function {
             },
             ident: sig.ident.clone(),
             generics: sig.generics.clone(),
+            associated: receiver.is_none() && (associated || mentions_self(item)),
             receiver,
             inputs,
             output,
             returns_result,
         })
     }
+
+    /// Whether the function is inside an impl: a method or an associated function.
+    pub(crate) fn in_impl(&self) -> bool {
+        self.receiver.is_some() || self.associated
+    }
+}
+
+/// Whether the signature or the body names `Self`, which only a function inside an impl can
+/// do. Items nested in the body (an `impl` of a local type) are their own scopes and skipped.
+fn mentions_self(item: &ItemFn) -> bool {
+    let mut finder = FindSelf::default();
+    finder.visit_signature(&item.sig);
+    match syn::parse2::<syn::Block>(item.body.clone()) {
+        Ok(block) => finder.visit_block(&block),
+        // Tokens that are not a block are rustc's to report; read them as they are.
+        Err(_) => finder.found |= tokens_name_self(item.body.clone()),
+    }
+    finder.found
+}
+
+#[derive(Default)]
+struct FindSelf {
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for FindSelf {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        self.found |= path.segments.iter().any(|segment| segment.ident == "Self");
+        visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.found |= tokens_name_self(mac.tokens.clone());
+        visit::visit_macro(self, mac);
+    }
+}
+
+/// Whether the identifier `Self` is among `tokens`, at any depth.
+fn tokens_name_self(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "Self",
+        TokenTree::Group(group) => tokens_name_self(group.stream()),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    })
 }
 
 /// `&Self` or `&'a Self`: its `&` and lifetime.

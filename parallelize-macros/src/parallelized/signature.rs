@@ -44,7 +44,7 @@ impl CompanionSignature {
         function: &Function,
         krate: &Path,
     ) -> syn::Result<Option<CompanionSignature>> {
-        if function.receiver.is_none() && !lifetimes_are_declared(function) {
+        if !function.in_impl() && !lifetimes_are_declared(function) {
             return Ok(None);
         }
         let mut namer = NameLifetimes::default();
@@ -139,8 +139,8 @@ fn merged_params(
 ///
 /// `SendArgument` and `SendResult` mean `Send` with an error message of their own, but rustc
 /// cannot see through them to `Send` for a type with generic parameters, so such a type is
-/// bounded by `Send` itself. A method may use its impl's parameters, which a macro on the
-/// method cannot see, so all of a method's types are too.
+/// bounded by `Send` itself. A function in an impl may use the impl's parameters, which a
+/// macro on the function cannot see, so all of its types are too.
 fn thread_bounds(
     function: &Function,
     krate: &Path,
@@ -160,7 +160,7 @@ fn thread_bounds(
     generic_names.push(Ident::new("Self", Span::call_site()));
     let too_many = function.inputs.len() > super::expand::MAX_TUPLE;
     let pick = |ty: &Type, friendly: Path| -> Path {
-        if too_many || function.receiver.is_some() || mentions_any(ty, &generic_names) {
+        if too_many || function.in_impl() || mentions_any(ty, &generic_names) {
             parse_quote!(::core::marker::Send)
         } else {
             friendly
