@@ -1,6 +1,7 @@
 //! The grammar of `par_comp!`:
 //! `EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?`.
 
+use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, Ident, Pat, Token};
 
@@ -49,7 +50,14 @@ impl Parse for Comprehension {
             if input.peek(Token![for]) {
                 rest.push(Clause::For(ForClause::parse(input)?));
             } else if input.peek(Token![if]) {
-                input.parse::<Token![if]>()?;
+                let if_token = input.parse::<Token![if]>()?;
+                if input.is_empty() || input.peek(Token![for]) || input.peek(Token![;]) {
+                    return Err(unexpected_after(
+                        input,
+                        if_token.span,
+                        "a condition after `if`, as in `if x > 0`",
+                    ));
+                }
                 // A whole expression: no block follows a clause, so a struct literal
                 // (`if p == P { x: 1 }`) is no ambiguity here, unlike in an `if` statement.
                 rest.push(Clause::If(input.parse()?));
@@ -80,10 +88,11 @@ impl Parse for Comprehension {
 
 impl ForClause {
     fn parse(input: ParseStream) -> syn::Result<ForClause> {
-        input.parse::<Token![for]>()?;
+        let for_token = input.parse::<Token![for]>()?;
         if input.is_empty() || input.peek(Token![in]) {
-            return Err(unexpected(
+            return Err(unexpected_after(
                 input,
+                for_token.span,
                 "a pattern after `for`, as in `for x in xs`",
             ));
         }
@@ -100,10 +109,11 @@ impl ForClause {
                 "`in` after the pattern, as in `for x in xs`",
             ));
         }
-        input.parse::<Token![in]>()?;
+        let in_token = input.parse::<Token![in]>()?;
         if input.is_empty() || input.peek(Token![for]) || input.peek(Token![;]) {
-            return Err(unexpected(
+            return Err(unexpected_after(
                 input,
+                in_token.span,
                 "an iterable after `in`, as in `for x in xs`",
             ));
         }
@@ -133,7 +143,14 @@ fn parse_options(input: ParseStream) -> syn::Result<Option<Expr>> {
         if !input.peek(Token![=]) {
             return Err(unexpected(input, "`=` after `njobs`, as in `; njobs = 4`"));
         }
-        input.parse::<Token![=]>()?;
+        let eq_token = input.parse::<Token![=]>()?;
+        if input.is_empty() || input.peek(Token![,]) {
+            return Err(unexpected_after(
+                input,
+                eq_token.span,
+                "the number of workers after `njobs =`, as in `; njobs = 4`",
+            ));
+        }
         njobs = Some(input.parse::<Expr>()?);
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
@@ -155,6 +172,16 @@ fn unexpected(input: ParseStream, expected: &str) -> syn::Error {
             format!("expected {expected}, found `{token}`"),
         ),
         None => input.error(format!("expected {expected}: write {GRAMMAR}")),
+    }
+}
+
+/// As [`unexpected`], but at the end of the input spanned on `after`, the token that wants
+/// something to follow it, rather than on the whole macro call.
+fn unexpected_after(input: ParseStream, after: Span, expected: &str) -> syn::Error {
+    if input.is_empty() {
+        syn::Error::new(after, format!("expected {expected}"))
+    } else {
+        unexpected(input, expected)
     }
 }
 
