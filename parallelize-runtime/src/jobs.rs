@@ -58,6 +58,9 @@ impl Jobs {
 
     /// The checked form of [`Jobs::new`], for values that come from outside the program.
     ///
+    /// (Not `Jobs::try_from`: integers convert with `From`, so that `f_par(xs, 4)` works, and
+    /// the standard library's `TryFrom` then goes through `From`, which panics on `0`.)
+    ///
     /// ```
     /// use parallelize::Jobs;
     ///
