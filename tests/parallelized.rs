@@ -209,6 +209,27 @@ fn plus_one(x: u8) -> u8 {
     x + 100
 }
 
+struct Text<'a>(&'a str);
+
+impl<'a> Text<'a> {
+    // Uses the impl's lifetime and names `Self` only in a standard macro.
+    #[parallelized]
+    fn words(s: &'a str) -> Vec<Self> {
+        vec![Self(s)]
+    }
+
+    #[parallelized(associated)]
+    fn first_word(s: &'a str) -> &'a str {
+        s.split(' ').next().unwrap_or(s)
+    }
+}
+
+/// Writes `Self` only as text: still a free function.
+#[parallelized]
+fn self_as_text(x: u8) -> String {
+    format!("{x}: {}", stringify!(Self))
+}
+
 /// Defines a type with an impl that names `Self`: still a free function.
 #[parallelized]
 fn doubled_by_a_local_type(x: u8) -> u8 {
@@ -329,6 +350,10 @@ fn associated_functions_without_self() {
     assert_eq!(Wrapper::<()>::plus_one_par([1, 2], 2), [2, 3]);
     assert_eq!(plus_one(1), 101);
     assert_eq!(doubled_by_a_local_type_par([1, 2, 3], 2), [2, 4, 6]);
+    let words = Text::words_par(["a", "b"], 2);
+    assert_eq!(words.iter().map(|w| w[0].0).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(Text::first_word_par(["x y", "z"], 2), ["x", "z"]);
+    assert_eq!(self_as_text_par([1], 2), ["1: Self"]);
 }
 
 #[test]

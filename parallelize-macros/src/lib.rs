@@ -62,9 +62,10 @@ use proc_macro::TokenStream;
 /// associated function without `self` they are associated functions: `Shape::new_par(xs,
 /// njobs)`. A macro on a function cannot see the impl around it, so it takes a function
 /// without `self` to be free unless its signature or body names `Self` (`fn new(x: u8) ->
-/// Self`) or the `associated` option says so; a function in an impl that does neither does not
-/// compile (``cannot find function `NAME_in_an_impl_needs_parallelized_associated` ``), rather
-/// than call a free function of the same name.
+/// Self`; in macros, only the standard library's expression macros such as `vec!` count) or
+/// the `associated` option says so. A function in an impl that does neither does not compile
+/// (``cannot find function `NAME_in_an_impl_needs_parallelized_associated_LINE_COLUMN` ``),
+/// rather than call a free function of the same name.
 ///
 /// ```
 /// use parallelize::parallelized;
@@ -117,7 +118,10 @@ use proc_macro::TokenStream;
 ///   crates that re-export it under another name.
 #[proc_macro_attribute]
 pub fn parallelized(options: TokenStream, item: TokenStream) -> TokenStream {
-    parallelized::expand(options.into(), item.into()).into()
+    // Where the attribute is, to name what this expansion alone defines.
+    let call_site = proc_macro::Span::call_site();
+    let place = (call_site.line(), call_site.column());
+    parallelized::expand(options.into(), item.into(), place).into()
 }
 
 /// A parallel list comprehension: Python's `[f(x) for x in xs if p(x)]`, run on a pool, in

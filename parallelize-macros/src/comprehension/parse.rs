@@ -3,6 +3,7 @@
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Token};
 
 /// A parsed comprehension, each part kept as the user's syntax so errors can point at it.
@@ -104,8 +105,9 @@ impl ForClause {
             ));
         }
         if !input.peek(Token![in]) {
-            return Err(unexpected(
+            return Err(unexpected_after(
                 input,
+                pat.span(),
                 "`in` after the pattern, as in `for x in xs`",
             ));
         }
@@ -141,7 +143,11 @@ fn parse_options(input: ParseStream) -> syn::Result<Option<Expr>> {
             ));
         }
         if !input.peek(Token![=]) {
-            return Err(unexpected(input, "`=` after `njobs`, as in `; njobs = 4`"));
+            return Err(unexpected_after(
+                input,
+                name.span(),
+                "`=` after `njobs`, as in `; njobs = 4`",
+            ));
         }
         let eq_token = input.parse::<Token![=]>()?;
         if input.is_empty() || input.peek(Token![,]) {

@@ -24,11 +24,14 @@ pub(crate) fn companions(
     item: &ItemFn,
     function: &Function,
     options: &Options,
+    place: (usize, usize),
 ) -> syn::Result<TokenStream> {
+    let marker = FreeMarker::new(function, place);
     let Some(signature) = CompanionSignature::new(function, &options.krate)? else {
-        return Ok(TokenStream::new());
+        // No companions (the signature is an error of its own, or uses an impl's lifetime):
+        // the marker is still called, so that inside an impl the advice still shows.
+        return Ok(marker.definition_and_use());
     };
-    let marker = FreeMarker::new(function);
     let try_par = function.returns_result && !options.no_try_par;
     let kinds = [Some(Kind::Map), try_par.then_some(Kind::Try)];
     let mut tokens = marker.definition();
@@ -48,18 +51,19 @@ pub(crate) fn companions(
 /// could find a free function of the same name, and call it silently. The marker turns that
 /// into an error: inside an impl it is an associated function too, which a bare name cannot
 /// reach, and its name says what to do: "cannot find function
-/// `helper_in_an_impl_needs_parallelized_associated`".
+/// `helper_in_an_impl_needs_parallelized_associated_12_5`". The name ends in the attribute's
+/// line and column, so that no other expansion defines it: the marker of a `#[parallelized]`
+/// free namesake must not answer for this one.
 struct FreeMarker(Option<Ident>);
 
 impl FreeMarker {
-    fn new(function: &Function) -> FreeMarker {
+    fn new(function: &Function, (line, column): (usize, usize)) -> FreeMarker {
         FreeMarker((!function.in_impl()).then(|| {
-            let ident = &function.ident;
-            let name = ident.to_string();
+            let name = function.ident.to_string();
             let name = name.trim_start_matches("r#");
             // At the attribute: the error then comes first and shows in full.
             Ident::new(
-                &format!("{name}_in_an_impl_needs_parallelized_associated"),
+                &format!("{name}_in_an_impl_needs_parallelized_associated_{line}_{column}"),
                 Span::call_site(),
             )
         }))
@@ -73,6 +77,23 @@ impl FreeMarker {
                 fn #marker() {}
             }
         })
+    }
+
+    /// The marker and a function that calls it, for an expansion without companions.
+    fn definition_and_use(&self) -> TokenStream {
+        let Some(marker) = &self.0 else {
+            return TokenStream::new();
+        };
+        let user = format_ident!("{}_use", marker);
+        let mut tokens = self.definition();
+        tokens.extend(quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, non_snake_case)]
+            fn #user() {
+                #marker();
+            }
+        });
+        tokens
     }
 
     fn call(&self) -> TokenStream {
@@ -115,35 +136,13 @@ fn companion(
         .as_ref()
         .map(|lifetime| quote!(&#lifetime self,));
 
-    let return_type = match kind {
-        Kind::Map => quote!(::std::vec::Vec<#output>),
-        Kind::Try => {
-            // Spanned at the user's result type: a type named `Result` that is not
-            // `std::result::Result` is reported there, with the advice to opt out.
-            let span = function
-                .output
-                .as_ref()
-                .map_or_else(Span::call_site, end_span);
-            let try_output = respan_path(&parse_quote!(#krate::__private::TryOutput), span);
-            // Stated in the where clause too, so that the body may assume it: a type that is
-            // not a `Result` is then reported once, at the user's type.
-            if let Ok(predicate) = syn::parse2(quote_spanned!(span=> #output: #try_output)) {
-                where_clause
-                    .get_or_insert_with(|| parse_quote!(where))
-                    .predicates
-                    .push(predicate);
-            }
-            quote_spanned! {span=>
-                ::core::result::Result<
-                    ::std::vec::Vec<<#output as #try_output>::Ok>,
-                    <#output as #try_output>::Err,
-                >
-            }
-        }
-    };
+    let return_type = return_type(function, output, krate, kind, &mut where_clause);
 
     let closure = call_closure(function, options);
+    // Called after the work, so that rustc, which reports one unresolved name per place,
+    // reports the marker's advice rather than the function's name (both are at the attribute).
     let marker = marker.call();
+    let results = Ident::new("__parallelize_results", Span::mixed_site());
     // How the item is checked to be `Send`: a tuple component by component (see
     // `parallelize_runtime::SendItem`), up to the arity that the runtime spells out.
     let shape = if (2..=MAX_TUPLE).contains(&function.inputs.len()) {
@@ -199,8 +198,46 @@ fn companion(
         #where_clause
         {
             #definition_check
+            let #results = { #engine_call };
             #marker
-            #engine_call
+            #results
+        }
+    }
+}
+
+/// `Vec<R>`, or for `NAME_try_par` `Result<Vec<T>, E>` read through `TryOutput` (which is
+/// then also required in `where_clause`).
+fn return_type(
+    function: &Function,
+    output: &syn::Type,
+    krate: &Path,
+    kind: Kind,
+    where_clause: &mut Option<syn::WhereClause>,
+) -> TokenStream {
+    match kind {
+        Kind::Map => quote!(::std::vec::Vec<#output>),
+        Kind::Try => {
+            // Spanned at the user's result type: a type named `Result` that is not
+            // `std::result::Result` is reported there, with the advice to opt out.
+            let span = function
+                .output
+                .as_ref()
+                .map_or_else(Span::call_site, end_span);
+            let try_output = respan_path(&parse_quote!(#krate::__private::TryOutput), span);
+            // Stated in the where clause too, so that the body may assume it: a type that is
+            // not a `Result` is then reported once, at the user's type.
+            if let Ok(predicate) = syn::parse2(quote_spanned!(span=> #output: #try_output)) {
+                where_clause
+                    .get_or_insert_with(|| parse_quote!(where))
+                    .predicates
+                    .push(predicate);
+            }
+            quote_spanned! {span=>
+                ::core::result::Result<
+                    ::std::vec::Vec<<#output as #try_output>::Ok>,
+                    <#output as #try_output>::Err,
+                >
+            }
         }
     }
 }
@@ -237,7 +274,11 @@ fn call_closure(function: &Function, options: &Options) -> TokenStream {
         let self_type = quote_spanned!(span=> Self);
         quote!(#self_type::#ident #turbofish(#(#arguments),*))
     } else {
-        quote!(#ident #turbofish(#(#arguments),*))
+        // Spanned at the attribute: where the name is not found (inside an impl), rustc's
+        // advice to write `Self::` would otherwise be printed into the user's `fn` line.
+        let mut callee = ident.clone();
+        callee.set_span(Span::call_site());
+        quote!(#callee #turbofish(#(#arguments),*))
     };
     let call = match function.unsafety {
         Some(unsafe_token) => quote!(#unsafe_token { #call }),

@@ -16,18 +16,23 @@ use model::{Function, ItemFn};
 /// The user's item, unchanged, followed by its companions, or by the errors that explain why
 /// there are none. The item is kept on error so that one mistake gives one message, not also
 /// a cascade of "cannot find function".
-pub(crate) fn expand(options: TokenStream, item: TokenStream) -> TokenStream {
+///
+/// `place` is the attribute's line and column, which name the hidden items that this
+/// expansion alone defines.
+pub(crate) fn expand(
+    options: TokenStream,
+    item: TokenStream,
+    place: (usize, usize),
+) -> TokenStream {
     let parsed = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(parsed) => parsed,
         Err(error) => return with_error(item, error),
     };
     let options = Options::parse(options);
-    let associated = options
-        .as_ref()
-        .is_ok_and(|options| options.associated.is_some());
+    let associated = options.as_ref().ok().and_then(|options| options.associated);
     let function = Function::from_item(&parsed, associated);
     let companions = match (options, function) {
-        (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options),
+        (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options, place),
         (Err(mut first), Err(second)) => {
             first.combine(second);
             Err(first)

@@ -5,6 +5,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{
@@ -107,9 +108,9 @@ pub(crate) struct SelfRef {
 }
 
 impl Function {
-    /// Validates the signature, collecting every refusal into one error. `associated` is the
-    /// attribute's option of that name.
-    pub(crate) fn from_item(item: &ItemFn, associated: bool) -> syn::Result<Function> {
+    /// Validates the signature, collecting every refusal into one error. `associated` is where
+    /// the attribute's option of that name was written, if it was.
+    pub(crate) fn from_item(item: &ItemFn, associated: Option<Span>) -> syn::Result<Function> {
         let sig = &item.sig;
         let mut errors = Errors::default();
         if let Some(async_token) = &sig.asyncness {
@@ -176,6 +177,12 @@ impl Function {
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
         let returns_result = output.as_ref().is_some_and(is_result_path);
+        if let (Some(span), Some(_)) = (associated, &receiver) {
+            errors.add(syn::Error::new(
+                span,
+                "`associated` is for functions without `self`; a `&self` method needs no option",
+            ));
+        }
         errors.finish()?;
         Ok(Function {
             carried_attrs: item
@@ -191,7 +198,7 @@ impl Function {
             },
             ident: sig.ident.clone(),
             generics: sig.generics.clone(),
-            associated: receiver.is_none() && (associated || mentions_self(item)),
+            associated: receiver.is_none() && (associated.is_some() || mentions_self(item)),
             receiver,
             inputs,
             output,
@@ -206,7 +213,10 @@ impl Function {
 }
 
 /// Whether the signature or the body names `Self`, which only a function inside an impl can
-/// do. Items nested in the body (an `impl` of a local type) are their own scopes and skipped.
+/// do. Items nested in the body (an `impl` of a local type) are their own scopes and skipped,
+/// and so are macros other than the standard library's expression macros: a `quote!` or a
+/// `stringify!` may well write `Self` in a free function. A function in an impl that names
+/// `Self` only there needs the `associated` option (and is told so).
 fn mentions_self(item: &ItemFn) -> bool {
     let mut finder = FindSelf::default();
     finder.visit_signature(&item.sig);
@@ -232,10 +242,53 @@ impl<'ast> Visit<'ast> for FindSelf {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.found |= tokens_name_self(mac.tokens.clone());
-        visit::visit_macro(self, mac);
+        let standard = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| EXPRESSION_MACROS.iter().any(|name| last.ident == name));
+        if !standard {
+            return;
+        }
+        // Read as expressions, so that a macro inside (`stringify!(Self)`) is judged by its
+        // own name; `vec![x; n]` and arguments that are not expressions are read as tokens.
+        let expressions = Punctuated::<syn::Expr, Token![,]>::parse_terminated;
+        let repeat = |input: ParseStream| {
+            let value: syn::Expr = input.parse()?;
+            input.parse::<Token![;]>()?;
+            let count: syn::Expr = input.parse()?;
+            Ok([value, count].into_iter().collect())
+        };
+        match mac
+            .parse_body_with(expressions)
+            .or_else(|_| mac.parse_body_with(repeat))
+        {
+            Ok(arguments) => arguments.iter().for_each(|arg| self.visit_expr(arg)),
+            Err(_) => self.found |= tokens_name_self(mac.tokens.clone()),
+        }
     }
 }
+
+/// The standard library's macros whose arguments are expressions, where a `Self` is code.
+const EXPRESSION_MACROS: &[&str] = &[
+    "vec",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "dbg",
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+];
 
 /// Whether the identifier `Self` is among `tokens`, at any depth.
 fn tokens_name_self(tokens: TokenStream) -> bool {

@@ -1,6 +1,7 @@
 use parallelize::parallelized;
 
-/// A free function with the name of the associated one below.
+/// A free function with the name of the associated one below, with companions of its own.
+#[parallelized]
 fn helper(x: u8) -> u8 {
     x + 100
 }
@@ -16,6 +17,6 @@ impl Shapes {
 }
 
 fn main() {
-    let _ = helper(1);
+    let _ = helper_par([1_u8], 2);
     let _ = Shapes::helper_par([1_u8], 2);
 }
