@@ -15,7 +15,7 @@
 //! threads is the sum of the distinct sizes of the top-level calls.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -67,26 +67,42 @@ pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce(Lanes) -> R +
 
 /// The registry's pool with `workers` threads, built on first use.
 ///
+/// The registry's lock only finds or adds the size's slot; the pool is built outside it, in
+/// the slot's own `OnceLock`, so a call on a pool that exists never waits while a pool of
+/// another size starts its threads (hundreds of milliseconds for a large one). Calls of the
+/// same size wait for the one build.
+///
 /// # Panics
 ///
-/// If the operating system refuses to start the threads.
+/// If the operating system refuses to start the threads (a later call tries again).
 fn pool_of(workers: usize) -> &'static ThreadPool {
-    static POOLS: OnceLock<Mutex<HashMap<usize, &'static ThreadPool>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Mutex::default)
-        .lock()
-        // The map is only ever inserted into after a successful build, so a panic elsewhere
-        // while the lock was held cannot have left it half-written.
-        .unwrap_or_else(PoisonError::into_inner);
-    pools.entry(workers).or_insert_with(|| {
-        let pool = ThreadPoolBuilder::new()
+    type Slot = &'static OnceLock<ThreadPool>;
+    static SLOTS: OnceLock<RwLock<HashMap<usize, Slot>>> = OnceLock::new();
+    let slots = SLOTS.get_or_init(RwLock::default);
+    // The map is only ever inserted into, each insert whole, so a panic elsewhere while a
+    // lock was held cannot have left it half-written.
+    let known = slots
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&workers)
+        .copied();
+    let slot = known.unwrap_or_else(|| {
+        *slots
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(workers)
+            .or_insert_with(|| Box::leak(Box::new(OnceLock::new())))
+    });
+    slot.get_or_init(|| {
+        #[cfg(test)]
+        tests::build_gate::pass(workers);
+        ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(move |index| format!("parallelize-{workers}-{index}"))
             .build()
             .unwrap_or_else(|error| {
                 panic!("parallelize: could not start a pool of {workers} worker threads: {error}")
-            });
-        Box::leak(Box::new(pool))
+            })
     })
 }
 
@@ -94,6 +110,55 @@ fn pool_of(workers: usize) -> &'static ThreadPool {
 mod tests {
     use super::*;
     use rayon::prelude::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Holds the build of one pool size until the test lets it go.
+    pub(super) mod build_gate {
+        use std::sync::Mutex;
+        use std::sync::mpsc::{Receiver, Sender};
+
+        /// The size to hold, a sender that says the build has begun, and the receiver that
+        /// lets it go on.
+        type Gate = (usize, Sender<()>, Receiver<()>);
+
+        pub(crate) static GATE: Mutex<Option<Gate>> = Mutex::new(None);
+
+        /// Called by every build: waits if the test holds this size.
+        pub(crate) fn pass(workers: usize) {
+            let mut gate = GATE.lock().unwrap();
+            if gate.as_ref().is_some_and(|(size, _, _)| *size == workers) {
+                let (_, begun, go_on) = gate.take().unwrap();
+                drop(gate);
+                begun.send(()).unwrap();
+                go_on.recv().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_pool_that_exists_is_not_held_up_by_the_build_of_another_size() {
+        let (held, other) = (11, 12);
+        let _ = pool_of(other);
+        let (begun_tx, begun) = mpsc::channel();
+        let (go_on, go_on_rx) = mpsc::channel();
+        *build_gate::GATE.lock().unwrap() = Some((held, begun_tx, go_on_rx));
+        let building = std::thread::spawn(move || pool_of(held).current_num_threads());
+        begun.recv().unwrap();
+        // The build of `held` is under way and stays so until `go_on`: a lookup of another
+        // size must still answer. (With the registry locked during builds it would wait for
+        // ever; the timeout only turns that into a failure.)
+        let (found_tx, found) = mpsc::channel();
+        std::thread::spawn(move || found_tx.send(pool_of(other).current_num_threads()));
+        let answer = found.recv_timeout(Duration::from_mins(1));
+        go_on.send(()).unwrap();
+        assert_eq!(
+            answer,
+            Ok(other),
+            "the lookup waited for another size's build"
+        );
+        assert_eq!(building.join().unwrap(), held);
+    }
 
     fn thread_name() -> String {
         std::thread::current().name().unwrap_or_default().to_owned()
