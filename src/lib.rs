@@ -158,7 +158,9 @@
 //! If a call panics, no new item starts, and the panic reaches the caller with a `String`
 //! payload that keeps the message and names the item: `item 7 panicked: boom`. The pools stay
 //! usable. A panic in a nested call names both items, outer first:
-//! `item 2 panicked: item 1 panicked: boom`.
+//! `item 2 panicked: item 1 panicked: boom`. A panic of the input iterator itself (its own
+//! `next`, run on the calling thread) is not an item's: it reaches the caller unchanged, as
+//! from a `collect`.
 //!
 //! ```
 //! use std::panic::catch_unwind;

@@ -151,6 +151,32 @@ fn panic_message(run: impl FnOnce()) -> String {
         .expect("the payload should be a String")
 }
 
+/// One call site, so that what it learns carries from call to call: its input iterator
+/// panics at `bad`.
+fn map_a_panicking_input(bad: Option<u64>, njobs: Jobs) -> Vec<u64> {
+    let input = (0..100_u64).map(move |x| {
+        assert!(Some(x) != bad, "the input failed");
+        x
+    });
+    par_map(input, njobs, |x| x + 1)
+}
+
+#[test]
+fn a_panic_of_the_input_iterator_goes_on_unchanged_whatever_the_path() {
+    let input_panic = |njobs: Jobs| {
+        let payload = catch_unwind(|| map_a_panicking_input(Some(30), njobs)).unwrap_err();
+        payload.downcast_ref::<&str>().copied()
+    };
+    for njobs in [Jobs::new(1), Jobs::new(2).adaptive(false), Jobs::new(2)] {
+        assert_eq!(input_panic(njobs), Some("the input failed"), "{njobs:?}");
+    }
+    // Once the site has learned that its items are tiny, its calls run inline.
+    for _ in 0..50 {
+        assert_eq!(map_a_panicking_input(None, Jobs::new(2)).len(), 100);
+    }
+    assert_eq!(input_panic(Jobs::new(2)), Some("the input failed"));
+}
+
 #[test]
 fn a_panic_reaches_the_caller_with_the_index_of_its_item() {
     for njobs in [1, 2, 4] {

@@ -9,6 +9,7 @@
 //!
 //! [`from_par_iter`]: crate::from_par_iter
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::panic::panic_any;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
@@ -119,7 +120,7 @@ where
         // The tiny call's path stays small, with the rest out of line: the code of a
         // parallel call in this function would cost a tiny call more than its work.
         if plan == Plan::Inline {
-            map_inline(items, self.f)
+            map_inline_reading(items, self.f)
         } else {
             self.not_inline(items, plan, workers)
         }
@@ -253,6 +254,9 @@ fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
 /// The calls in order on the caller's thread. The index of a panicking item is the number of
 /// results written before it (`extend` keeps the length right while unwinding), so the loop
 /// tracks nothing per item and compiles like the plain loop it is.
+///
+/// Every panic is an item's: the items of a parallel source are made by the source's own
+/// adaptors as part of each item's work, as on the workers.
 // The path of a tiny call is a handful of instructions: kept inline into the caller's code,
 // it saves a call per call (W5 in BENCHMARKS.md).
 #[allow(clippy::inline_always)]
@@ -261,13 +265,65 @@ fn map_inline<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
 ) -> Result<Vec<R>, Failure> {
+    map_inline_noting(items, f, None)
+}
+
+/// [`map_inline`] for the items of an iterator, read in turn: a panic of the iterator's own
+/// `next` is the input's, not an item's, and goes on unchanged, as from the `collect` that
+/// gathers the input of a parallel run.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn map_inline_reading<T, R>(
+    items: impl Iterator<Item = T>,
+    f: &impl Fn(T) -> R,
+) -> Result<Vec<R>, Failure> {
+    let reading = Cell::new(false);
+    let items = Reading {
+        items,
+        reading: &reading,
+    };
+    map_inline_noting(items, f, Some(&reading))
+}
+
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn map_inline_noting<T, R>(
+    items: impl Iterator<Item = T>,
+    f: &impl Fn(T) -> R,
+    reading: Option<&Cell<bool>>,
+) -> Result<Vec<R>, Failure> {
     let mut results = Vec::with_capacity(items.size_hint().0);
     match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
         Ok(()) => Ok(results),
+        Err(payload) if reading.is_some_and(Cell::get) => Err(Failure::Other(payload)),
         Err(payload) => Err(Failure::Item {
             index: results.len(),
             message: payload_message(&*payload),
         }),
+    }
+}
+
+/// An iterator that notes whether its `next` is running. Where nothing in `next` can unwind,
+/// the compiler drops the notes.
+struct Reading<'a, I> {
+    items: I,
+    reading: &'a Cell<bool>,
+}
+
+impl<I: Iterator> Iterator for Reading<'_, I> {
+    type Item = I::Item;
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn next(&mut self) -> Option<I::Item> {
+        self.reading.set(true);
+        let item = self.items.next();
+        self.reading.set(false);
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
     }
 }
 
