@@ -268,62 +268,47 @@ fn map_inline<T, R>(
     map_inline_noting(items, f, None)
 }
 
-/// [`map_inline`] for the items of an iterator, read in turn: a panic of the iterator's own
-/// `next` is the input's, not an item's, and goes on unchanged, as from the `collect` that
-/// gathers the input of a parallel run.
+/// [`map_inline`] for the items of an iterator, read in turn: a panic outside the calls of `f`
+/// is the iterator's own (its `next`), not an item's, and goes on unchanged, as from the
+/// `collect` that gathers the input of a parallel run.
+///
+/// The note is kept around the calls, not around `next`, so that the mapped iterator keeps
+/// the input's exact length (`extend` then writes without checking capacity) and, where `f`
+/// cannot unwind, the compiler drops the notes: the loop stays the plain loop.
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn map_inline_reading<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
 ) -> Result<Vec<R>, Failure> {
-    let reading = Cell::new(false);
-    let items = Reading {
-        items,
-        reading: &reading,
+    let calling = Cell::new(false);
+    let noted = |item: T| {
+        calling.set(true);
+        let result = f(item);
+        calling.set(false);
+        result
     };
-    map_inline_noting(items, f, Some(&reading))
+    map_inline_noting(items, &noted, Some(&calling))
 }
 
+/// [`map_inline`], where `calling`, if given, tells a panic of `f` from one of the input.
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn map_inline_noting<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
-    reading: Option<&Cell<bool>>,
+    calling: Option<&Cell<bool>>,
 ) -> Result<Vec<R>, Failure> {
     let mut results = Vec::with_capacity(items.size_hint().0);
     match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
         Ok(()) => Ok(results),
-        Err(payload) if reading.is_some_and(Cell::get) => Err(Failure::Other(payload)),
+        Err(payload) if calling.is_some_and(|calling| !calling.get()) => {
+            Err(Failure::Other(payload))
+        }
         Err(payload) => Err(Failure::Item {
             index: results.len(),
             message: payload_message(&*payload),
         }),
-    }
-}
-
-/// An iterator that notes whether its `next` is running. Where nothing in `next` can unwind,
-/// the compiler drops the notes.
-struct Reading<'a, I> {
-    items: I,
-    reading: &'a Cell<bool>,
-}
-
-impl<I: Iterator> Iterator for Reading<'_, I> {
-    type Item = I::Item;
-
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn next(&mut self) -> Option<I::Item> {
-        self.reading.set(true);
-        let item = self.items.next();
-        self.reading.set(false);
-        item
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.items.size_hint()
     }
 }
 
