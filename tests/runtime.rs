@@ -154,10 +154,7 @@ fn panic_message(run: impl FnOnce()) -> String {
 /// One call site, so that what it learns carries from call to call: its input iterator
 /// panics at `bad`.
 fn map_a_panicking_input(bad: Option<u64>, njobs: Jobs) -> Vec<u64> {
-    let input = (0..100_u64).map(move |x| {
-        assert!(Some(x) != bad, "the input failed");
-        x
-    });
+    let input = (0..100_u64).inspect(move |&x| assert!(Some(x) != bad, "the input failed"));
     par_map(input, njobs, |x| x + 1)
 }
 
