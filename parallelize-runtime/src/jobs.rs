@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 ///
 /// | `njobs` | workers |
 /// | --- | --- |
-/// | `n > 0` | exactly `n`, also more than the machine has cores |
+/// | `n > 0` | exactly `n`, also more than the machine has cores (up to rayon's limit per pool, [`rayon::max_num_threads`], 65 535 on 64-bit targets) |
 /// | `-1` | every core ([`std::thread::available_parallelism`]) |
 /// | `-k` | `max(cores + 1 - k, 1)`: all cores but `k - 1` |
 /// | `0` | meaningless: [`Jobs::new`] panics, [`Jobs::try_new`] returns an error |
