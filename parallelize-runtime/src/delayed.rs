@@ -12,7 +12,7 @@ use crate::pool::run_in_pool;
 use crate::{Jobs, SendResult};
 
 /// A call captured for later: the callee and its arguments, evaluated when it was made, ready
-/// to run on any thread. Made by [`delayed!`](crate::delayed); run by [`pool_parallelize`].
+/// to run on any thread. Made by `delayed!`; run by [`pool_parallelize`].
 ///
 /// One type whatever the callee, so calls of different functions with one result type go in
 /// one batch. `'a` is the lifetime of whatever the call borrows.
@@ -30,7 +30,7 @@ pub struct Delayed<'a, R> {
 }
 
 impl<'a, R> Delayed<'a, R> {
-    /// Captures `call`. [`delayed!`](crate::delayed) writes this for you, evaluating the
+    /// Captures `call`. `delayed!` writes this for you, evaluating the
     /// arguments first.
     pub fn new(call: impl FnOnce() -> R + Send + 'a) -> Delayed<'a, R> {
         Delayed {
