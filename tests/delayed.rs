@@ -199,8 +199,17 @@ fn receivers_are_held_as_the_method_call_would_use_them() {
         [Some("x")]
     );
 
-    // A borrowed temporary argument is held by the task and lent to the call.
+    assert_eq!(pool_parallelize([delayed!(vec![1, 2].pop())], 2), [Some(2)]);
+
+    // A borrowed temporary argument is held by the task and lent to the call; a `&mut`
+    // argument lends the caller's value, which the call changes.
     assert_eq!(pool_parallelize([delayed!(total(&vec![1, 2, 3]))], 2), [6]);
+    let mut stack = vec![1, 2, 3];
+    assert_eq!(
+        pool_parallelize([delayed!(Vec::pop(&mut stack))], 2),
+        [Some(3)]
+    );
+    assert_eq!(stack, [1, 2]);
 }
 
 #[test]

@@ -73,18 +73,37 @@ fn peel(expr: &Expr) -> &Expr {
 struct Held {
     /// Expressions evaluated now, in order, into one tuple.
     values: Vec<TokenStream>,
-    /// The names the task binds them to.
-    names: Vec<Ident>,
+    /// The names the task binds them to, `mut` for values the task owns outright.
+    names: Vec<TokenStream>,
 }
 
 impl Held {
+    /// Holds a value evaluated now; the task owns it, and may lend it mutably to the call
+    /// (`&mut vec![..]`, a temporary receiver).
     fn hold(&mut self, name: &str, value: TokenStream) -> Ident {
+        self.hold_as(name, value, true)
+    }
+
+    /// Holds a receiver or callee: a place is held by copy or by shared reference, so the
+    /// binding is not `mut`. A `&mut self` method on a copy would change only the copy, and a
+    /// sequential call changes the original: that must not compile.
+    fn hold_place_or_value(&mut self, name: &str, expr: &Expr) -> Ident {
+        if is_place(expr) {
+            let value = quote!((&::parallelize::__private::Receiver(&#expr)).held());
+            self.hold_as(name, value, false)
+        } else {
+            self.hold(name, quote!(#expr))
+        }
+    }
+
+    fn hold_as(&mut self, name: &str, value: TokenStream, mutable: bool) -> Ident {
         let ident = Ident::new(
             &format!("__parallelize_{name}{}", self.names.len()),
             Span::mixed_site(),
         );
         self.values.push(value);
-        self.names.push(ident.clone());
+        let mutability = mutable.then(|| quote!(mut));
+        self.names.push(quote!(#mutability #ident));
         ident
     }
 
@@ -124,7 +143,7 @@ impl Held {
                     // A call of `into_inner` takes all of `held`: a pattern would let the
                     // closure capture its fields one by one, by reference where `Copy`.
                     #[allow(unused_mut)]
-                    let (#(mut #names,)*) = ::parallelize::__private::Owned::into_inner(#held);
+                    let (#(#names,)*) = ::parallelize::__private::Owned::into_inner(#held);
                     #call
                 })
             }
@@ -143,17 +162,6 @@ fn is_place(expr: &Expr) -> bool {
     }
 }
 
-/// How a receiver or callee that is evaluated now is held: a place by copy when its type is
-/// `Copy` (a `&Model` in a loop variable, a `u32`), else by reference (an owned `Model`, so
-/// that many tasks can use it); anything else by value.
-fn hold_place_or_value(expr: &Expr) -> TokenStream {
-    if is_place(expr) {
-        quote!((&::parallelize::__private::Receiver(&#expr)).held())
-    } else {
-        quote!(#expr)
-    }
-}
-
 /// `f(a, b)`: the callee, then each argument, in order.
 ///
 /// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure has
@@ -165,7 +173,7 @@ fn path_call(call: &ExprCall) -> TokenStream {
     let callee = match func {
         Expr::Path(_) | Expr::Closure(_) => quote!((#func)),
         other => {
-            let name = held.hold("callee", hold_place_or_value(other));
+            let name = held.hold_place_or_value("callee", other);
             quote!(#name)
         }
     };
@@ -174,10 +182,11 @@ fn path_call(call: &ExprCall) -> TokenStream {
     held.task(&quote_spanned!(span=> #callee(#(#arguments),*)))
 }
 
-/// `obj.method(a)`: the receiver (see [`hold_place_or_value`]), then each argument, in order.
+/// `obj.method(a)`: the receiver (see [`Held::hold_place_or_value`]), then each argument, in
+/// order.
 fn method_call(call: &ExprMethodCall) -> TokenStream {
     let mut held = Held::default();
-    let receiver = held.hold("receiver", hold_place_or_value(&call.receiver));
+    let receiver = held.hold_place_or_value("receiver", &call.receiver);
     let arguments = held.arguments(call.args.iter());
     let method = &call.method;
     let turbofish = &call.turbofish;

@@ -219,10 +219,19 @@ pub fn par_comp(input: TokenStream) -> TokenStream {
 /// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure is
 /// called as written, and closure arguments stay in the call (making a closure does nothing
 /// observable, and there the callee gives it its parameter types): what they use from
-/// outside, the task borrows. Method lookup happens in the task, on what it holds: a method
-/// that takes a non-`Copy` receiver by value or by `&mut` cannot be delayed on a place (write
-/// `delayed!(String::into_bytes(s))` to move `s` into the task). Everything the task holds
-/// must be `Send`, and everything it borrows `Sync`.
+/// outside, the task borrows. Method lookup happens in the task, on what it holds, so a place
+/// receiver serves methods that take `&self` (and, when `Copy`, `self`). A method that takes
+/// `&mut self` cannot be delayed on a place: the task holds a copy or a shared borrow, and
+/// changing a copy where the sequential call changes the original would be a silent surprise,
+/// so it does not compile (rustc: "cannot borrow ... as mutable"). Neither can one that
+/// takes a non-`Copy` place by value ("cannot move out of a shared reference"). Write the
+/// receiver as an argument instead: `delayed!(Vec::pop(&mut stack))` lends `stack` to the
+/// task, `delayed!(String::into_bytes(s))` moves `s` into it.
+///
+/// Arguments are evaluated into a value the task owns, like `let` bindings: one that borrows a
+/// temporary (`vec![1, 2].as_slice()`, `words().split(' ')`) does not compile, for the
+/// temporary is gone when the `delayed!` statement ends. Bind the temporary to a variable
+/// first. Everything the task holds must be `Send`, and everything it borrows `Sync`.
 #[proc_macro]
 pub fn delayed(input: TokenStream) -> TokenStream {
     delayed::expand(input.into()).into()
