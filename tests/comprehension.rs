@@ -11,6 +11,7 @@
 )]
 
 use std::collections::{BTreeMap, HashSet};
+use std::num::ParseIntError;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -286,4 +287,22 @@ fn njobs_takes_anything_that_becomes_jobs() {
     assert_eq!(par_comp![x for x in 0..3; njobs = jobs], [0, 1, 2]);
     assert_eq!(par_comp![x for x in 0..3 if x > 0; njobs = 4_u8], [1, 2]);
     assert_eq!(par_comp![x for x in 0..3; njobs = -1,], [0, 1, 2]);
+}
+
+/// `?` in the leftmost iterable, which the caller evaluates, and in a closure of the element.
+fn doubled(text: &str, limit: &str) -> Result<Vec<Result<i32, ParseIntError>>, ParseIntError> {
+    Ok(par_comp![
+        (|| -> Result<i32, ParseIntError> { Ok(word.parse::<i32>()? * 2) })()
+        for word in text.split(',').take(limit.parse()?)
+    ])
+}
+
+#[test]
+fn question_marks_work_where_the_caller_or_a_closure_runs_them() {
+    let parsed = doubled("1,x,3,4", "3").unwrap();
+    assert_eq!(parsed.len(), 3);
+    assert_eq!(parsed[0], Ok(2));
+    assert!(parsed[1].is_err());
+    assert_eq!(parsed[2], Ok(6));
+    assert!(doubled("1", "many").is_err());
 }

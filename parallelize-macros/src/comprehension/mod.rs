@@ -1,13 +1,17 @@
-//! `par_comp!`: the grammar ([`parse`]), then the expansion ([`expand`]).
+//! `par_comp!`: the grammar ([`parse`]), what cannot run on workers ([`validate`]), then the
+//! expansion ([`expand`]).
 
 mod expand;
 mod parse;
+mod validate;
 
 use proc_macro2::TokenStream;
 
 /// The comprehension's expansion, or a `compile_error!` spanned on the offending token.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    match syn::parse2::<parse::Comprehension>(input) {
+    match syn::parse2::<parse::Comprehension>(input)
+        .and_then(|comprehension| validate::validate(&comprehension).map(|()| comprehension))
+    {
         Ok(comprehension) => expand::expand(&comprehension),
         Err(error) => error.into_compile_error(),
     }
