@@ -161,6 +161,11 @@ pub fn parallelized(options: TokenStream, item: TokenStream) -> TokenStream {
 ///   items of the iterables must be `Send` (they move to workers), the elements `Send` (they
 ///   move back), and what the clauses use from outside or from earlier bindings `Sync` (every
 ///   worker reads it).
+/// - The element, the conditions and the later iterables run in closures on the workers, so
+///   they cannot `return` from the caller's function, use `?` on it, or `.await` (each is a
+///   compile error that says so), nor assign to the caller's variables (rustc refuses that:
+///   compute values, or use atomics or a `Mutex`). The leftmost iterable and `njobs` are
+///   evaluated by the caller, where all of these work.
 /// - `; njobs = JOBS` takes anything `Into<Jobs>` (`4`, `-1`, a `Jobs`); without it, all cores.
 ///
 /// # How the iteration space is split
