@@ -182,7 +182,7 @@ extern crate self as parallelize;
 
 pub use parallelize_macros::{delayed, par_comp, parallelized};
 pub use parallelize_runtime::{
-    Delayed, IntoItems, Jobs, JobsError, ParItems, SendArgument, SendResult, TryOutput,
+    Delayed, IntoItems, Jobs, JobsError, ParItems, SendArgument, SendHeld, SendResult, TryOutput,
     from_par_iter, par_map, pool_parallelize, rayon, try_par_map,
 };
 
@@ -199,6 +199,7 @@ pub mod prelude {
 pub mod __private {
     pub use parallelize_runtime::{
         Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
-        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, map_items, try_map_items,
+        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, map_items,
+        try_map_items,
     };
 }

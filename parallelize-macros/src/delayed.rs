@@ -80,8 +80,8 @@ struct Held {
 impl Held {
     /// Holds a value evaluated now; the task owns it, and may lend it mutably to the call
     /// (`&mut vec![..]`, a temporary receiver).
-    fn hold(&mut self, name: &str, value: TokenStream) -> Ident {
-        self.hold_as(name, value, true)
+    fn hold(&mut self, name: &str, value: &Expr) -> Ident {
+        self.hold_as(name, &quote!(#value), value.span(), true)
     }
 
     /// Holds a receiver or callee: a place is held by copy or by shared reference, so the
@@ -90,18 +90,21 @@ impl Held {
     fn hold_place_or_value(&mut self, name: &str, expr: &Expr) -> Ident {
         if is_place(expr) {
             let value = quote!((&::parallelize::__private::Receiver(&#expr)).held());
-            self.hold_as(name, value, false)
+            self.hold_as(name, &value, expr.span(), false)
         } else {
-            self.hold(name, quote!(#expr))
+            self.hold(name, expr)
         }
     }
 
-    fn hold_as(&mut self, name: &str, value: TokenStream, mutable: bool) -> Ident {
+    /// Holds `value`, checked to be `Send` at `span`, where the user wrote it, in the crate's
+    /// words.
+    fn hold_as(&mut self, name: &str, value: &TokenStream, span: Span, mutable: bool) -> Ident {
         let ident = Ident::new(
             &format!("__parallelize_{name}{}", self.names.len()),
             Span::mixed_site(),
         );
-        self.values.push(value);
+        let held = quote_spanned!(span=> ::parallelize::__private::held);
+        self.values.push(quote!(#held(#value)));
         let mutability = mutable.then(|| quote!(mut));
         self.names.push(quote!(#mutability #ident));
         ident
@@ -117,12 +120,12 @@ impl Held {
             // `&temporary`: the task holds the value and lends it to the call.
             Expr::Reference(reference) if !is_place(&reference.expr) => {
                 let value = &reference.expr;
-                let name = self.hold("arg", quote!(#value));
+                let name = self.hold("arg", value);
                 let mutability = reference.mutability;
                 quote!(&#mutability #name)
             }
             _ => {
-                let name = self.hold("arg", quote!(#arg));
+                let name = self.hold("arg", arg);
                 quote!(#name)
             }
         })

@@ -59,7 +59,7 @@ pub enum One {}
 /// The shape of an item that is a tuple of two to sixteen arguments.
 pub enum Tuple {}
 
-mod sealed {
+pub(crate) mod sealed {
     /// `Send`, under a name that cannot be written outside this crate: so `SendArgument` and
     /// `SendResult`, which require it, hold for exactly the `Send` types.
     pub trait IsSend {}

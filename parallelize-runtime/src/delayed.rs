@@ -143,6 +143,25 @@ fn lock<'s, 'a, R>(slot: &'s Mutex<Slot<'a, R>>) -> MutexGuard<'s, Slot<'a, R>> 
     slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// What a delayed call holds (an argument, or a receiver by copy or by reference): it goes to
+/// a worker with the task, so it must be `Send`. `delayed!` passes each held value through
+/// [`held`], spanned at the user's expression, so that a value that is not `Send` is reported
+/// there, in these words, rather than as a bound of the task's closure.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to another thread, so a delayed call cannot hold it",
+    label = "this value is not `Send`",
+    note = "a task holds its arguments (and a receiver, by copy or by reference) and runs on a worker thread: use a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
+)]
+pub trait SendHeld: crate::bounds::sealed::IsSend {}
+impl<T: ?Sized + Send> SendHeld for T {}
+
+/// `value`, required to be [`SendHeld`]. For `delayed!`.
+#[doc(hidden)]
+#[inline]
+pub fn held<T: SendHeld>(value: T) -> T {
+    value
+}
+
 /// The values a `delayed!` task holds, moved into it as one. Not `Copy`, so that the task
 /// closure, which is not `move`, takes it by value.
 #[doc(hidden)]
