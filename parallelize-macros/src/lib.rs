@@ -231,7 +231,9 @@ pub fn par_comp(input: TokenStream) -> TokenStream {
 /// so it does not compile (rustc: "cannot borrow ... as mutable"). Neither can one that
 /// takes a non-`Copy` place by value ("cannot move out of a shared reference"). Write the
 /// receiver as an argument instead: `delayed!(Vec::pop(&mut stack))` lends `stack` to the
-/// task, `delayed!(String::into_bytes(s))` moves `s` into it.
+/// task, `delayed!(String::into_bytes(s))` moves `s` into it. Likewise a method that returns a
+/// reference into a `Copy` receiver (`array.first()` on an array) would return it into the
+/// task's copy: write `delayed!(<[u8]>::first(&array))`.
 ///
 /// Arguments are evaluated into a value the task owns, like `let` bindings: one that borrows a
 /// temporary (`vec![1, 2].as_slice()`, `words().split(' ')`) does not compile, for the
