@@ -210,6 +210,11 @@ fn receivers_are_held_as_the_method_call_would_use_them() {
         [Some(3)]
     );
     assert_eq!(stack, [1, 2]);
+    let array = [7_u8, 8];
+    assert_eq!(
+        pool_parallelize([delayed!(<[u8]>::first(&array))], 2),
+        [Some(&7)]
+    );
 }
 
 #[test]
