@@ -138,13 +138,22 @@ mod tests {
 
     #[test]
     fn a_pool_that_exists_is_not_held_up_by_the_build_of_another_size() {
-        let (held, other) = (11, 12);
+        // Sizes that no other test builds: the gate holds a first build only.
+        let (held, other) = (
+            rayon::current_num_threads() + 41,
+            rayon::current_num_threads() + 43,
+        );
         let _ = pool_of(other);
         let (begun_tx, begun) = mpsc::channel();
         let (go_on, go_on_rx) = mpsc::channel();
         *build_gate::GATE.lock().unwrap() = Some((held, begun_tx, go_on_rx));
         let building = std::thread::spawn(move || pool_of(held).current_num_threads());
-        begun.recv().unwrap();
+        if begun.recv_timeout(Duration::from_mins(1)).is_err() {
+            build_gate::GATE.lock().unwrap().take();
+            panic!(
+                "the build of {held} workers never reached the gate: was the pool built before?"
+            );
+        }
         // The build of `held` is under way and stays so until `go_on`: a lookup of another
         // size must still answer. (With the registry locked during builds it would wait for
         // ever; the timeout only turns that into a failure.)
