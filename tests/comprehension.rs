@@ -306,3 +306,28 @@ fn question_marks_work_where_the_caller_or_a_closure_runs_them() {
     assert_eq!(parsed[2], Ok(6));
     assert!(doubled("1", "many").is_err());
 }
+
+#[test]
+fn loops_inside_an_element_may_break_and_continue() {
+    // The smallest odd divisor above 1, with labelled and plain loop control in the element.
+    let firsts = par_comp![{
+        let mut found = None;
+        'search: for d in 2..=x {
+            if d % 2 == 0 {
+                continue;
+            }
+            for _ in 0..1 {
+                if x.is_multiple_of(d) {
+                    found = Some(d);
+                    break 'search;
+                }
+            }
+        }
+        found
+    } for x in 2..40_u32; njobs = 2];
+    let expected: Vec<Option<u32>> = (2..40_u32)
+        .map(|x| (3..=x).step_by(2).find(|d| x.is_multiple_of(*d)))
+        .collect();
+    assert_eq!(firsts, expected);
+    assert_eq!(firsts[..4], [None, Some(3), None, Some(5)]);
+}

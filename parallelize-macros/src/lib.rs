@@ -8,6 +8,7 @@
 mod comprehension;
 mod delayed;
 mod parallelized;
+mod std_macros;
 
 use proc_macro::TokenStream;
 

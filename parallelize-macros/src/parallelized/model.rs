@@ -5,13 +5,14 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{
     Attribute, FnArg, Generics, Ident, Lifetime, ReceiverKind, ReturnType, Safety, Signature,
     Token, Type, Visibility,
 };
+
+use crate::std_macros::{expression_arguments, is_expression_macro};
 
 /// The annotated item as written: attributes, visibility and signature. The body is only
 /// checked to be there: the item is re-emitted from its original tokens.
@@ -242,53 +243,17 @@ impl<'ast> Visit<'ast> for FindSelf {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let standard = mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|last| EXPRESSION_MACROS.iter().any(|name| last.ident == name));
-        if !standard {
+        if !is_expression_macro(mac) {
             return;
         }
         // Read as expressions, so that a macro inside (`stringify!(Self)`) is judged by its
-        // own name; `vec![x; n]` and arguments that are not expressions are read as tokens.
-        let expressions = Punctuated::<syn::Expr, Token![,]>::parse_terminated;
-        let repeat = |input: ParseStream| {
-            let value: syn::Expr = input.parse()?;
-            input.parse::<Token![;]>()?;
-            let count: syn::Expr = input.parse()?;
-            Ok([value, count].into_iter().collect())
-        };
-        match mac
-            .parse_body_with(expressions)
-            .or_else(|_| mac.parse_body_with(repeat))
-        {
+        // own name; arguments that are not all expressions are read as tokens.
+        match expression_arguments(mac) {
             Ok(arguments) => arguments.iter().for_each(|arg| self.visit_expr(arg)),
             Err(_) => self.found |= tokens_name_self(mac.tokens.clone()),
         }
     }
 }
-
-/// The standard library's macros whose arguments are expressions, where a `Self` is code.
-const EXPRESSION_MACROS: &[&str] = &[
-    "vec",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "matches",
-    "dbg",
-    "format",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "panic",
-];
 
 /// Whether the identifier `Self` is among `tokens`, at any depth.
 fn tokens_name_self(tokens: TokenStream) -> bool {
