@@ -3,6 +3,7 @@
 // The values compared are exact (small integers and their square roots).
 #![allow(clippy::float_cmp)]
 
+use std::io::Read as _;
 use std::panic::catch_unwind;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -210,6 +211,13 @@ fn receivers_are_held_as_the_method_call_would_use_them() {
         [Some(3)]
     );
     assert_eq!(stack, [1, 2]);
+    // A handle whose `&mut self` methods are implemented on `&T` (`Read for &File`): write the
+    // `&`, so that the task holds the reference by value.
+    let file = std::fs::File::open("Cargo.toml").unwrap();
+    let mut text = String::new();
+    let read = pool_parallelize([delayed!((&file).read_to_string(&mut text))], 2);
+    assert!(read[0].as_ref().is_ok_and(|bytes| *bytes > 0));
+    assert!(text.contains("[package]"));
     let array = [7_u8, 8];
     assert_eq!(
         pool_parallelize([delayed!(<[u8]>::first(&array))], 2),

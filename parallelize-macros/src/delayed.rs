@@ -92,7 +92,9 @@ impl Held {
             let value = quote!((&::parallelize::__private::Receiver(&#expr)).held());
             self.hold_as(name, &value, expr.span(), false)
         } else {
-            self.hold(name, expr)
+            // Without the parentheses a receiver needs (`(&file).read(..)`): around an
+            // argument of the hold they would set off `unused_parens` on the user's tokens.
+            self.hold(name, peel(expr))
         }
     }
 

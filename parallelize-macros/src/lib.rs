@@ -232,7 +232,9 @@ pub fn par_comp(input: TokenStream) -> TokenStream {
 /// so it does not compile (rustc: "cannot borrow ... as mutable"). Neither can one that
 /// takes a non-`Copy` place by value ("cannot move out of a shared reference"). Write the
 /// receiver as an argument instead: `delayed!(Vec::pop(&mut stack))` lends `stack` to the
-/// task, `delayed!(String::into_bytes(s))` moves `s` into it. Likewise a method that returns a
+/// task, `delayed!(String::into_bytes(s))` moves `s` into it, and for a handle whose `&mut
+/// self` methods are implemented on `&T` (`Read for &File`), `delayed!((&file).read_to_end(&mut
+/// buf))` gives the task the reference itself. Likewise a method that returns a
 /// reference into a `Copy` receiver (`array.first()` on an array) would return it into the
 /// task's copy: write `delayed!(<[u8]>::first(&array))`.
 ///
