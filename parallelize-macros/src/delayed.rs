@@ -88,13 +88,14 @@ impl Held {
     /// binding is not `mut`. A `&mut self` method on a copy would change only the copy, and a
     /// sequential call changes the original: that must not compile.
     fn hold_place_or_value(&mut self, name: &str, expr: &Expr) -> Ident {
+        // Without the parentheses a receiver needs (`(&file).read(..)`): around an argument
+        // of the hold they would set off `unused_parens` on the user's tokens.
+        let expr = peel(expr);
         if is_place(expr) {
             let value = quote!((&::parallelize::__private::Receiver(&#expr)).held());
             self.hold_as(name, &value, expr.span(), false)
         } else {
-            // Without the parentheses a receiver needs (`(&file).read(..)`): around an
-            // argument of the hold they would set off `unused_parens` on the user's tokens.
-            self.hold(name, peel(expr))
+            self.hold(name, expr)
         }
     }
 
