@@ -331,3 +331,9 @@ fn loops_inside_an_element_may_break_and_continue() {
     assert_eq!(firsts, expected);
     assert_eq!(firsts[..4], [None, Some(3), None, Some(5)]);
 }
+
+#[test]
+fn an_element_may_end_in_an_open_range() {
+    let ranges = par_comp![x.. for x in 0..3_u32 if x != 1; njobs = 2];
+    assert_eq!(ranges, [0.., 2..]);
+}

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 
 /// The comprehension's expansion, or a `compile_error!` spanned on the offending token.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    match syn::parse2::<parse::Comprehension>(input)
+    match parse::comprehension(input)
         .and_then(|comprehension| validate::validate(&comprehension).map(|()| comprehension))
     {
         Ok(comprehension) => expand::expand(&comprehension),

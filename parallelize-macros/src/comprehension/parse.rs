@@ -1,8 +1,8 @@
 //! The grammar of `par_comp!`:
 //! `EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?`.
 
-use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Token};
 
@@ -42,6 +42,13 @@ impl Parse for Comprehension {
             ));
         }
         let element: Expr = input.parse()?;
+        Comprehension::clauses(element, input)
+    }
+}
+
+impl Comprehension {
+    /// Everything after the element.
+    fn clauses(element: Expr, input: ParseStream) -> syn::Result<Comprehension> {
         if !input.peek(Token![for]) {
             return Err(unexpected(input, "`for` after the element"));
         }
@@ -85,6 +92,30 @@ impl Parse for Comprehension {
             njobs,
         })
     }
+}
+
+/// Parses a comprehension. An element that ends in an open range (`x..`) is read by syn as
+/// a range up to the `for` loop that follows (a `for` loop is an expression), so where the
+/// comprehension does not parse it is read again with the element cut at its first `for`
+/// outside brackets; if that fails too, the first error stands.
+pub(crate) fn comprehension(tokens: TokenStream) -> syn::Result<Comprehension> {
+    syn::parse2::<Comprehension>(tokens.clone()).or_else(|error| {
+        let mut tokens = tokens.into_iter().peekable();
+        let mut element = TokenStream::new();
+        while let Some(token) =
+            tokens.next_if(|token| !matches!(token, TokenTree::Ident(ident) if ident == "for"))
+        {
+            element.extend([token]);
+        }
+        let rest: TokenStream = tokens.collect();
+        if element.is_empty() || rest.is_empty() {
+            return Err(error);
+        }
+        let element: Expr = syn::parse2(element).map_err(|_| error.clone())?;
+        (|input: ParseStream| Comprehension::clauses(element, input))
+            .parse2(rest)
+            .map_err(|_| error)
+    })
 }
 
 impl ForClause {
