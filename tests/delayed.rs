@@ -205,6 +205,19 @@ fn receivers_are_held_as_the_method_call_would_use_them() {
     // A borrowed temporary argument is held by the task and lent to the call; a `&mut`
     // argument lends the caller's value, which the call changes.
     assert_eq!(pool_parallelize([delayed!(total(&vec![1, 2, 3]))], 2), [6]);
+    // Parentheses and braces the user needs there do not read as unused (clippy's -D warnings
+    // run checks this file).
+    let base = 4;
+    assert_eq!(
+        pool_parallelize(
+            [
+                delayed!(u32::clone(&(base + 1))),
+                delayed!(u32::clone(&{ base - 1 }))
+            ],
+            2
+        ),
+        [5_u32, 3]
+    );
     let mut stack = vec![1, 2, 3];
     assert_eq!(
         pool_parallelize([delayed!(Vec::pop(&mut stack))], 2),

@@ -94,8 +94,9 @@ fn outer(x: u64, outer_jobs: usize) -> (u64, HashSet<String>) {
 
 #[test]
 fn nested_calls_run_on_the_outer_pool_and_build_no_threads() {
-    // A size that is not the global pool's, so that the outer pool's threads have our names.
-    let size = thread::available_parallelism().unwrap().get() + 3;
+    // A size that is not the global pool's (which `RAYON_NUM_THREADS` may set), so that the
+    // outer pool's threads have our names.
+    let size = parallelize::rayon::current_num_threads() + 3;
     let results = par_map(0_u64..8, Jobs::from(size), |x| outer(x, size));
     let prefix = format!("parallelize-{size}-");
     for (x, (sum, inner_threads)) in (0_u64..).zip(&results) {

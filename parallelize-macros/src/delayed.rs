@@ -144,6 +144,9 @@ impl Held {
             {
                 #[allow(unused_imports)]
                 use ::parallelize::__private::{HoldCopy as _, HoldRef as _};
+                // `held((a + b))` for an argument `&(a + b)`: the user's parentheses, needed
+                // there, must not read as unused here.
+                #[allow(unused_parens, unused_braces)]
                 let #held = ::parallelize::__private::Owned((#(#values,)*));
                 ::parallelize::__private::Delayed::new(|| {
                     // A call of `into_inner` takes all of `held`: a pattern would let the

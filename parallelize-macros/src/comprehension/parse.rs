@@ -97,7 +97,7 @@ impl Comprehension {
 /// Parses a comprehension. An element that ends in an open range (`x..`) is read by syn as
 /// a range up to the `for` loop that follows (a `for` loop is an expression), so where the
 /// comprehension does not parse it is read again with the element cut at its first `for`
-/// outside brackets; if that fails too, the first error stands.
+/// outside brackets. If the cut element does not parse either, the first error stands.
 pub(crate) fn comprehension(tokens: TokenStream) -> syn::Result<Comprehension> {
     syn::parse2::<Comprehension>(tokens.clone()).or_else(|error| {
         let mut tokens = tokens.into_iter().peekable();
@@ -111,10 +111,10 @@ pub(crate) fn comprehension(tokens: TokenStream) -> syn::Result<Comprehension> {
         if element.is_empty() || rest.is_empty() {
             return Err(error);
         }
-        let element: Expr = syn::parse2(element).map_err(|_| error.clone())?;
-        (|input: ParseStream| Comprehension::clauses(element, input))
-            .parse2(rest)
-            .map_err(|_| error)
+        // Where the cut element parses, the first reading ran past its end into the clauses
+        // (or stopped right there): the clauses' own error is then the one to report.
+        let element: Expr = syn::parse2(element).map_err(|_| error)?;
+        (|input: ParseStream| Comprehension::clauses(element, input)).parse2(rest)
     })
 }
 
