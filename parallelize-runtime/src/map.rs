@@ -120,7 +120,7 @@ where
         // The tiny call's path stays small, with the rest out of line: the code of a
         // parallel call in this function would cost a tiny call more than its work.
         if plan == Plan::Inline {
-            map_inline_reading(items, self.f)
+            map_inline_from_iterator(items, self.f)
         } else {
             self.not_inline(items, plan, workers)
         }
@@ -277,7 +277,7 @@ fn map_inline<T, R>(
 /// cannot unwind, the compiler drops the notes: the loop stays the plain loop.
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn map_inline_reading<T, R>(
+fn map_inline_from_iterator<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
 ) -> Result<Vec<R>, Failure> {

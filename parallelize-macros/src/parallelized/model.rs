@@ -1,7 +1,8 @@
 //! What the annotated function is: parsed from tokens, then validated into a [`Function`].
 //!
-//! Only the signature is parsed; the body stays tokens and is re-emitted untouched. Every
-//! refusal is a `syn::Error` spanned on the user's offending token.
+//! The signature is parsed; the body stays tokens, re-emitted untouched and read only to see
+//! whether it names `Self`. Every refusal is a `syn::Error` spanned on the user's offending
+//! token.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
@@ -14,8 +15,8 @@ use syn::{
 
 use crate::std_macros::{expression_arguments, is_expression_macro};
 
-/// The annotated item as written: attributes, visibility and signature. The body is only
-/// checked to be there: the item is re-emitted from its original tokens.
+/// The annotated item as written: attributes, visibility, signature and the body's tokens.
+/// The item itself is re-emitted from its original tokens.
 pub(crate) struct ItemFn {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
