@@ -199,7 +199,7 @@ pub mod prelude {
 pub mod __private {
     pub use parallelize_runtime::{
         Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
-        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, map_items,
-        try_map_items,
+        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, kind, map_items,
+        serial_gathers, try_map_items,
     };
 }

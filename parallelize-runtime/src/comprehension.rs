@@ -11,7 +11,8 @@
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{call_item, guarded, raise};
+use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
+use crate::panic::{Failure, call_item, guarded, raise};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -56,46 +57,104 @@ impl Level {
 #[track_caller]
 pub fn comprehension<I, B, U>(items: I, jobs: impl Into<Jobs>, body: B) -> Vec<U::Item>
 where
-    I: IntoIterator,
+    I: IntoItems,
     I::Item: SendArgument,
     B: Fn(Level, I::Item) -> U + Sync,
     U: IntoIterator,
     U::Item: SendResult,
 {
-    let workers = jobs.into().workers();
-    let results = guarded(|cancel| {
-        if workers == 1 {
-            let level = Level { parallel: false };
-            let run = |item| body(level, item);
-            return items
-                .into_iter()
-                .enumerate()
-                .flat_map(|(index, item)| call_item(cancel, index, &run, item))
-                .collect();
-        }
-        let items: Vec<I::Item> = items.into_iter().collect();
-        let len = items.len();
-        let items = Sendable::<_, One>::wrap_vec(items);
-        let results = run_in_pool(workers, |lanes| {
-            let level = Level {
-                parallel: !lanes.is_limited(),
-            };
-            let run = |item| body(level, item);
-            items
-                .into_par_iter()
-                .with_min_len(lanes.min_len(len))
-                .enumerate()
-                .flat_map_iter(|(index, item)| {
-                    call_item(cancel, index, &run, item.0)
-                        .into_iter()
-                        .map(Sendable::<_, One>::new)
-                })
-                .collect()
-        });
-        Sendable::unwrap_vec(results)
-    });
-    match results {
+    let outer = Outer {
+        workers: jobs.into().workers(),
+        body: &body,
+    };
+    match items.drive(outer) {
         Ok(results) => results,
         Err(failure) => raise(failure),
+    }
+}
+
+/// The outermost clause, given its items by [`IntoItems::drive`].
+struct Outer<'a, B> {
+    workers: usize,
+    body: &'a B,
+}
+
+impl<T, B, U> Driver<T> for Outer<'_, B>
+where
+    T: SendArgument,
+    B: Fn(Level, T) -> U + Sync,
+    U: IntoIterator,
+    U::Item: SendResult,
+{
+    type Output = Result<Vec<U::Item>, Failure>;
+
+    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        if self.workers == 1 {
+            return self.consume(items);
+        }
+        let items = Sendable::<_, One>::wrap_vec(gather(items));
+        self.on_workers(items.into_par_iter(), |item| item.0)
+    }
+
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        if self.workers == 1 {
+            return sequentially(items, self);
+        }
+        self.on_workers(items, |item| item)
+    }
+}
+
+/// One worker: everything on the caller's thread, in order.
+impl<T, B, U> Consume<T> for Outer<'_, B>
+where
+    B: Fn(Level, T) -> U,
+    U: IntoIterator,
+{
+    type Output = Result<Vec<U::Item>, Failure>;
+
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        guarded(|cancel| {
+            let level = Level { parallel: false };
+            let run = |item| (self.body)(level, item);
+            items
+                .enumerate()
+                .flat_map(|(index, item)| call_item(cancel, index, &run, item))
+                .collect()
+        })
+    }
+}
+
+impl<B> Outer<'_, B> {
+    /// `items` on the workers; `unwrap` makes each one the clause's item.
+    fn on_workers<T, X, P, U>(
+        &self,
+        items: P,
+        unwrap: impl Fn(X) -> T + Sync,
+    ) -> Result<Vec<U::Item>, Failure>
+    where
+        P: IndexedParallelIterator<Item = X>,
+        B: Fn(Level, T) -> U + Sync,
+        U: IntoIterator,
+        U::Item: SendResult,
+    {
+        let len = items.len();
+        let results = guarded(|cancel| {
+            run_in_pool(self.workers, |lanes| {
+                let level = Level {
+                    parallel: !lanes.is_limited(),
+                };
+                let run = |item| (self.body)(level, unwrap(item));
+                items
+                    .with_min_len(lanes.min_len(len))
+                    .enumerate()
+                    .flat_map_iter(|(index, item)| {
+                        call_item(cancel, index, &run, item)
+                            .into_iter()
+                            .map(Sendable::<_, One>::new)
+                    })
+                    .collect()
+            })
+        })?;
+        Ok(Sendable::unwrap_vec(results))
     }
 }

@@ -1,8 +1,13 @@
 //! Where a parallel call's items come from: any iterable, gathered into a `Vec` (free for a
-//! `Vec`), or a rayon parallel iterator, which the workers read in place, in parallel.
+//! `Vec`); a rayon parallel iterator, which the workers read in place, in parallel; or, for
+//! `par_comp!`, an iterable that rayon can split where it lies (a `Vec`, a slice, an array, a
+//! range), read in place when the call goes parallel and as the plain loop when it runs inline.
+
+use std::cell::Cell;
+use std::ops::{Range, RangeInclusive};
 
 use rayon::iter::plumbing::{Producer, ProducerCallback};
-use rayon::iter::{IndexedParallelIterator, IntoParallelIterator};
+use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 
 /// The items of a parallel call: what `NAME_par(args, ..)`, [`par_map`](crate::par_map) and
 /// [`try_par_map`](crate::try_par_map) take.
@@ -71,9 +76,9 @@ where
     ParItems(items.into_par_iter())
 }
 
-/// What a call does with its items, from either kind of source.
+/// What a call does with its items, from any kind of source.
 #[doc(hidden)]
-pub trait Driver<T> {
+pub trait Driver<T>: Sized {
     type Output;
 
     /// Items one at a time, on the calling thread.
@@ -81,23 +86,258 @@ pub trait Driver<T> {
 
     /// Items that rayon can split.
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output;
+
+    /// Items that rayon can split where they lie, or read as the plain loop reads them: for a
+    /// call that may still run inline. By default, in place when the length fits a `usize`.
+    fn in_place<S: InPlace<Item = T>>(self, items: S) -> Self::Output {
+        match items.exact_len() {
+            Some(_) => self.parallel(items.into_par()),
+            None => self.sequential(items.into_iter()),
+        }
+    }
+}
+
+thread_local! {
+    static SERIAL_GATHERS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Gathers a call's input into a `Vec` on the calling thread, before the workers start: free
+/// for a `Vec`, one serial pass for anything else. Counted, so that tests can tell which inputs
+/// are read in place.
+pub(crate) fn gather<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    SERIAL_GATHERS.with(|gathers| gathers.set(gathers.get() + 1));
+    items.collect()
+}
+
+/// How many calls made on this thread have gathered their input serially (see [`gather`]):
+/// for tests that check that an input is read in place. Not public API.
+#[doc(hidden)]
+#[must_use]
+pub fn serial_gathers() -> usize {
+    SERIAL_GATHERS.with(Cell::get)
+}
+
+/// Something to do with a run of items read one at a time (see [`sequentially`]).
+pub(crate) trait Consume<T> {
+    type Output;
+
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output;
 }
 
 /// Reads a parallel iterator one item at a time on the calling thread (for the inline path),
-/// through its producer: no job, no thread hop.
-pub(crate) fn sequentially<P, R>(
-    items: P,
-    consume: impl FnOnce(&mut dyn Iterator<Item = P::Item>) -> R,
-) -> R
+/// through its producer: no job, no thread hop, and the producer's own iterator type, so the
+/// loop compiles as a plain loop over it.
+pub(crate) fn sequentially<P, C>(items: P, consume: C) -> C::Output
 where
     P: IndexedParallelIterator,
+    C: Consume<P::Item>,
 {
     struct Callback<C>(C);
-    impl<T, R, C: FnOnce(&mut dyn Iterator<Item = T>) -> R> ProducerCallback<T> for Callback<C> {
-        type Output = R;
-        fn callback<Q: Producer<Item = T>>(self, producer: Q) -> R {
-            (self.0)(&mut producer.into_iter())
+    impl<T, C: Consume<T>> ProducerCallback<T> for Callback<C> {
+        type Output = C::Output;
+        fn callback<Q: Producer<Item = T>>(self, producer: Q) -> C::Output {
+            self.0.consume(producer.into_iter())
         }
     }
     items.with_producer(Callback(consume))
+}
+
+/// An iterable that rayon can split where it lies, with the same items in the same order as
+/// its `IntoIterator`: owned or borrowed `Vec`s, slices and arrays, slice iterators, and
+/// integer ranges. Sealed: `par_comp!` picks it (see [`kind`]), nobody implements it.
+#[doc(hidden)]
+pub trait InPlace: IntoIterator + sealed::Sealed {
+    /// The number of items, if it fits a `usize` (a range may not).
+    fn exact_len(&self) -> Option<usize>;
+
+    /// The same items as a rayon indexed parallel iterator. Called only when [`InPlace::exact_len`]
+    /// is known.
+    fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Items that rayon splits in place: what `par_comp!` hands the engine for an [`InPlace`]
+/// iterable.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct InPlaceItems<S>(S);
+
+impl<S: InPlace> IntoItems for InPlaceItems<S> {
+    type Item = S::Item;
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn drive<D: Driver<S::Item>>(self, driver: D) -> D::Output {
+        driver.in_place(self.0)
+    }
+}
+
+macro_rules! in_place_collections {
+    ($(<$($generic:tt),*> $source:ty => $item:ty where $($bound:ident: $trait:path),* ;)*) => {$(
+        impl<$($generic),*> sealed::Sealed for $source {}
+        impl<$($generic),*> InPlace for $source where $($bound: $trait),* {
+            #[inline]
+            fn exact_len(&self) -> Option<usize> {
+                Some(<[$item]>::len(self.as_ref()))
+            }
+            #[inline]
+            fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item> {
+                self.into_par_iter()
+            }
+        }
+    )*};
+}
+
+// `$item` is the element type, for the length.
+in_place_collections! {
+    <T> Vec<T> => T where T: Send;
+    <'a, T> &'a Vec<T> => T where T: Sync;
+    <'a, T> &'a mut Vec<T> => T where T: Send;
+    <'a, T> &'a [T] => T where T: Sync;
+    <'a, T> &'a mut [T] => T where T: Send;
+}
+
+macro_rules! in_place_arrays {
+    ($(<$($generic:tt),*> $source:ty where $($bound:ident: $trait:path),* ;)*) => {$(
+        impl<$($generic,)* const N: usize> sealed::Sealed for $source {}
+        impl<$($generic,)* const N: usize> InPlace for $source where $($bound: $trait),* {
+            #[inline]
+            fn exact_len(&self) -> Option<usize> {
+                Some(N)
+            }
+            #[inline]
+            fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item> {
+                self.into_par_iter()
+            }
+        }
+    )*};
+}
+
+in_place_arrays! {
+    <T> [T; N] where T: Send;
+    <'a, T> &'a [T; N] where T: Sync;
+    <'a, T> &'a mut [T; N] where T: Send;
+}
+
+impl<T> sealed::Sealed for std::slice::Iter<'_, T> {}
+impl<'a, T: Sync> InPlace for std::slice::Iter<'a, T> {
+    #[inline]
+    fn exact_len(&self) -> Option<usize> {
+        Some(ExactSizeIterator::len(self))
+    }
+    #[inline]
+    fn into_par(self) -> impl IndexedParallelIterator<Item = &'a T> {
+        self.as_slice().into_par_iter()
+    }
+}
+
+/// Integer ranges: item `i` is `start + i`, over an index range that rayon splits. (rayon's
+/// own ranges of 64-bit integers are not indexed.)
+macro_rules! in_place_ranges {
+    ($($int:ty),*) => {$(
+        impl sealed::Sealed for Range<$int> {}
+        impl InPlace for Range<$int> {
+            #[inline]
+            #[allow(clippy::unnecessary_fallible_conversions)]
+            fn exact_len(&self) -> Option<usize> {
+                if self.start >= self.end {
+                    return Some(0);
+                }
+                usize::try_from(self.end.abs_diff(self.start)).ok()
+            }
+            #[inline]
+            fn into_par(self) -> impl IndexedParallelIterator<Item = $int> {
+                let len = InPlace::exact_len(&self).unwrap_or(0);
+                let start = self.start;
+                // `as`: `i < len` fits the distance, so `start + i` is within the range.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+                (0..len).into_par_iter().map(move |i| start.wrapping_add(i as $int))
+            }
+        }
+
+        impl sealed::Sealed for RangeInclusive<$int> {}
+        impl InPlace for RangeInclusive<$int> {
+            #[inline]
+            fn exact_len(&self) -> Option<usize> {
+                if self.is_empty() {
+                    return Some(0);
+                }
+                #[allow(clippy::unnecessary_fallible_conversions)]
+                usize::try_from(self.end().abs_diff(*self.start())).ok()?.checked_add(1)
+            }
+            #[inline]
+            fn into_par(self) -> impl IndexedParallelIterator<Item = $int> {
+                let len = InPlace::exact_len(&self).unwrap_or(0);
+                let start = *self.start();
+                #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+                (0..len).into_par_iter().map(move |i| start.wrapping_add(i as $int))
+            }
+        }
+    )*};
+}
+
+in_place_ranges!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+/// `par_comp!`'s choice of source for its leftmost iterable, made at compile time by method
+/// resolution (autoref specialisation): `(&Tag::of(&iterable)).__parallelize_kind()` finds
+/// [`InPlaceKind`](kind::InPlaceKind)'s method when the iterable is [`InPlace`], else
+/// [`GatherKind`](kind::GatherKind)'s; the kind then turns the iterable into the engine's items.
+/// Anything else keeps its own errors: the gathering kind takes any value, and the engine's
+/// bounds report it as before.
+#[doc(hidden)]
+pub mod kind {
+    use std::marker::PhantomData;
+
+    use super::{InPlace, InPlaceItems};
+
+    /// The type of an iterable, without the iterable.
+    pub struct Tag<T>(PhantomData<fn() -> T>);
+
+    impl<T> Tag<T> {
+        #[inline]
+        pub fn of(_: &T) -> Tag<T> {
+            Tag(PhantomData)
+        }
+    }
+
+    /// Read in place when parallel.
+    pub struct ReadInPlace;
+
+    /// Handed on as it is: gathered into a `Vec` when parallel.
+    pub struct Gather;
+
+    impl ReadInPlace {
+        #[inline]
+        pub fn items<S: InPlace>(self, iterable: S) -> InPlaceItems<S> {
+            InPlaceItems(iterable)
+        }
+    }
+
+    impl Gather {
+        #[inline]
+        pub fn items<I>(self, iterable: I) -> I {
+            iterable
+        }
+    }
+
+    /// Found first, on the tag itself: for [`InPlace`] iterables.
+    pub trait InPlaceKind {
+        #[inline]
+        fn __parallelize_kind(&self) -> ReadInPlace {
+            ReadInPlace
+        }
+    }
+    impl<S: InPlace> InPlaceKind for Tag<S> {}
+
+    /// Found second, through a reference to the tag: for everything else.
+    pub trait GatherKind {
+        #[inline]
+        fn __parallelize_kind(&self) -> Gather {
+            Gather
+        }
+    }
+    impl<T> GatherKind for &Tag<T> {}
 }

@@ -49,10 +49,11 @@ impl Jobs {
     /// ```
     #[must_use]
     #[track_caller]
+    #[inline]
     pub fn new(njobs: isize) -> Jobs {
         match Jobs::try_new(njobs) {
             Ok(jobs) => jobs,
-            Err(error) => panic!("{error}"),
+            Err(error) => refuse(&error),
         }
     }
 
@@ -71,6 +72,7 @@ impl Jobs {
     /// # Errors
     ///
     /// [`JobsError`] if `njobs` is `0`.
+    #[inline]
     pub fn try_new(njobs: isize) -> Result<Jobs, JobsError> {
         if njobs == 0 {
             Err(JobsError { njobs })
@@ -84,6 +86,7 @@ impl Jobs {
 
     /// Every core of the machine: the same as `Jobs::new(-1)`.
     #[must_use]
+    #[inline]
     pub fn all() -> Jobs {
         Jobs {
             requested: -1,
@@ -102,12 +105,14 @@ impl Jobs {
     /// assert_eq!(squares, [0, 1, 4, 9]);
     /// ```
     #[must_use]
+    #[inline]
     pub fn adaptive(self, adaptive: bool) -> Jobs {
         Jobs { adaptive, ..self }
     }
 
     /// See [`Jobs::adaptive`].
     #[must_use]
+    #[inline]
     pub fn is_adaptive(self) -> bool {
         self.adaptive
     }
@@ -130,6 +135,14 @@ impl Jobs {
             cores().saturating_sub(all_but).max(1)
         }
     }
+}
+
+/// `Jobs::new`'s panic, out of the way of the calls that convert an `njobs`.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn refuse(error: &JobsError) -> ! {
+    panic!("{error}")
 }
 
 /// The machine's cores as the standard library counts them (cgroup and affinity aware), asked
@@ -162,6 +175,7 @@ macro_rules! jobs_from_signed {
         impl From<$int> for Jobs {
             /// Same as [`Jobs::new`]: panics on `0`.
             #[track_caller]
+            #[inline]
             fn from(njobs: $int) -> Jobs {
                 // Values beyond isize saturate: nobody has that many cores.
                 Jobs::new(isize::try_from(njobs).unwrap_or(if njobs < 0 { isize::MIN } else { isize::MAX }))
@@ -175,6 +189,7 @@ macro_rules! jobs_from_unsigned {
         impl From<$int> for Jobs {
             /// Same as [`Jobs::new`]: panics on `0`.
             #[track_caller]
+            #[inline]
             fn from(njobs: $int) -> Jobs {
                 Jobs::new(isize::try_from(njobs).unwrap_or(isize::MAX))
             }

@@ -20,7 +20,9 @@ pub use adaptive::Cost;
 pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
 pub use comprehension::{Level, comprehension};
 pub use delayed::{Delayed, HoldCopy, HoldRef, Owned, Receiver, SendHeld, held, pool_parallelize};
-pub use items::{Driver, IntoItems, ParItems, from_par_iter};
+pub use items::{
+    Driver, InPlace, InPlaceItems, IntoItems, ParItems, from_par_iter, kind, serial_gathers,
+};
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map, try_map_items, try_par_map};
 /// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.

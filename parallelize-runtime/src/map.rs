@@ -9,10 +9,9 @@
 //!
 //! [`from_par_iter`]: crate::from_par_iter
 
-use std::cell::Cell;
+use std::any::Any;
 use std::marker::PhantomData;
-use std::panic::panic_any;
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, panic_any, resume_unwind};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ use rayon::prelude::*;
 use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, plan};
 use crate::bounds::{One, SendItem, Sendable};
 use crate::guard::GuardedMap;
-use crate::items::{Driver, IntoItems, sequentially};
+use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
 use crate::panic::{Failure, Outcome, catch_item, guarded, inline_guarded, payload_message, raise};
 use crate::pool::{Lanes, run_in_pool};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
@@ -120,7 +119,7 @@ where
         // The tiny call's path stays small, with the rest out of line: the code of a
         // parallel call in this function would cost a tiny call more than its work.
         if plan == Plan::Inline {
-            map_inline_from_iterator(items, self.f)
+            map_inline(items, self.f)
         } else {
             self.not_inline(items, plan, workers)
         }
@@ -129,25 +128,78 @@ where
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        let plan = if workers == 1 {
+        match self.plan(len, workers) {
+            Plan::Inline => sequentially(items, InlineRun(self.f)),
+            // Predicted small: read inline and timed (a producer cannot hand its rest to the
+            // workers half-way, so there is no escape; the prediction bounds the run).
+            Plan::Measure => self.timed(len, || sequentially(items, InlineRun(self.f))),
+            Plan::Parallel => self.on_workers(items, len, workers),
+        }
+    }
+
+    // Inline, this is the plain loop over the iterable (a `Vec` mapped in its own buffer, a
+    // range or a slice vectorised); parallel, rayon splits it where it lies.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn in_place<S: InPlace<Item = T>>(self, items: S) -> Self::Output {
+        let workers = self.jobs.workers();
+        let Some(len) = items.exact_len() else {
+            return self.sequential(items.into_iter());
+        };
+        match self.plan(len, workers) {
+            Plan::Inline => map_inline(items.into_iter(), self.f),
+            plan => self.in_place_not_inline(items, plan, len, workers),
+        }
+    }
+}
+
+/// An inline run over a parallel source's items: see [`map_inline_counted`].
+struct InlineRun<'a, F>(&'a F);
+
+impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
+    type Output = Result<Vec<R>, Failure>;
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        map_inline_counted(items, self.0)
+    }
+}
+
+impl<F, Shape> MapDriver<'_, F, Shape> {
+    /// How a call of `len` items runs.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn plan(&self, len: usize, workers: usize) -> Plan {
+        if workers == 1 {
             Plan::Inline
         } else {
             plan(self.cost, Some(len), workers)
-        };
-        match plan {
-            Plan::Inline => return sequentially(items, |items| map_inline(items, self.f)),
-            // Predicted small: read inline and timed (a producer cannot hand its rest to the
-            // workers half-way, so there is no escape; the prediction bounds the run).
-            Plan::Measure => {
-                let started = Instant::now();
-                let results = sequentially(items, |items| map_inline(items, self.f))?;
-                if let Some(cost) = self.cost {
-                    cost.record(started.elapsed(), len);
-                }
-                return Ok(results);
-            }
-            Plan::Parallel => {}
         }
+    }
+
+    /// Runs `inline`, a whole call on the caller's thread, and teaches the cost its time.
+    fn timed<R>(
+        &self,
+        len: usize,
+        inline: impl FnOnce() -> Result<Vec<R>, Failure>,
+    ) -> Result<Vec<R>, Failure> {
+        let started = Instant::now();
+        let results = inline()?;
+        if let Some(cost) = self.cost {
+            cost.record(started.elapsed(), len);
+        }
+        Ok(results)
+    }
+
+    /// Indexed items on the workers, read where they are.
+    fn on_workers<T, R, P>(&self, items: P, len: usize, workers: usize) -> Result<Vec<R>, Failure>
+    where
+        P: IndexedParallelIterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        F: Fn(T) -> R + Sync,
+    {
         let busy = AtomicU64::new(0);
         let results = guarded(|cancel| {
             run_in_pool(workers, |lanes| {
@@ -164,9 +216,29 @@ where
         self.learn(&busy, len);
         Ok(Sendable::unwrap_vec(results))
     }
-}
 
-impl<F, Shape> MapDriver<'_, F, Shape> {
+    /// [`Driver::in_place`] past the tiny path: timed inline, or on the workers in place.
+    #[inline(never)]
+    fn in_place_not_inline<T, R, S>(
+        &self,
+        items: S,
+        plan: Plan,
+        len: usize,
+        workers: usize,
+    ) -> Result<Vec<R>, Failure>
+    where
+        S: InPlace<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        if plan == Plan::Measure {
+            // As for a parallel source: the prediction bounds the run.
+            return self.timed(len, || map_inline(items.into_iter(), self.f));
+        }
+        self.on_workers(items.into_par(), len, workers)
+    }
+
     #[inline(never)]
     fn not_inline<T, R, I>(&self, items: I, plan: Plan, workers: usize) -> Result<Vec<R>, Failure>
     where
@@ -178,7 +250,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         if plan == Plan::Measure {
             return self.measure_then_parallel(items, workers);
         }
-        let items: Vec<T> = items.collect();
+        let items: Vec<T> = gather(items);
         let count = items.len();
         let busy = AtomicU64::new(0);
         let results = map_gathered::<Shape, _, _, _>(items, 0, workers, &busy, self.f)?;
@@ -232,8 +304,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         }
         if !finished {
             let busy = AtomicU64::new(0);
-            let rest =
-                map_gathered::<Shape, _, _, _>(items.collect(), done, workers, &busy, self.f)?;
+            let rest = map_gathered::<Shape, _, _, _>(gather(items), done, workers, &busy, self.f)?;
             results.extend(rest);
         }
         Ok(results)
@@ -251,60 +322,60 @@ fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
         .max(len / workers.saturating_mul(64).max(1))
 }
 
-/// The calls in order on the caller's thread. The index of a panicking item is the number of
-/// results written before it (`extend` keeps the length right while unwinding), so the loop
-/// tracks nothing per item and compiles like the plain loop it is.
+/// The calls in order on the caller's thread: the plain `items.map(f).collect()` (which maps a
+/// `Vec` in its own buffer), with each call guarded on its own.
 ///
-/// Every panic is an item's: the items of a parallel source are made by the source's own
-/// adaptors as part of each item's work, as on the workers.
-// The path of a tiny call is a handful of instructions: kept inline into the caller's code,
-// it saves a call per call (W5 in BENCHMARKS.md).
+/// A panic of `f` leaves its call marked with the item's index ([`ItemPanic`]); any other panic
+/// is the iterator's own (its `next`) and goes on unchanged, as from the `collect` that
+/// gathers the input of a parallel run. Nothing is written per item: the index is the
+/// loop's counter, and a call's guard costs nothing until it catches, so where `f` cannot
+/// unwind the loop is the plain loop, and where it can, the loop is a loop of calls, as the
+/// plain one is. (An earlier version noted "calling `f`" in a flag around each call, which the
+/// compiler could drop only where it saw that `f` cannot unwind: in some programs it did not,
+/// and a tiny call took 4-5 times the plain loop.)
 #[allow(clippy::inline_always)]
 #[inline(always)]
 fn map_inline<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
 ) -> Result<Vec<R>, Failure> {
-    map_inline_noting(items, f, None)
-}
-
-/// [`map_inline`] for the items of an iterator, read in turn: a panic outside the calls of `f`
-/// is the iterator's own (its `next`), not an item's, and goes on unchanged, as from the
-/// `collect` that gathers the input of a parallel run.
-///
-/// The note is kept around the calls, not around `next`, so that the mapped iterator keeps
-/// the input's exact length (`extend` then writes without checking capacity) and, where `f`
-/// cannot unwind, the compiler drops the notes: the loop stays the plain loop.
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn map_inline_from_iterator<T, R>(
-    items: impl Iterator<Item = T>,
-    f: &impl Fn(T) -> R,
-) -> Result<Vec<R>, Failure> {
-    let calling = Cell::new(false);
-    let noted = |item: T| {
-        calling.set(true);
-        let result = f(item);
-        calling.set(false);
-        result
+    let call = |(index, item)| match catch_unwind(AssertUnwindSafe(|| f(item))) {
+        Ok(result) => result,
+        Err(payload) => resume_unwind(Box::new(ItemPanic { index, payload })),
     };
-    map_inline_noting(items, &noted, Some(&calling))
+    // AssertUnwindSafe: after a panic the partial results are dropped, never observed.
+    match catch_unwind(AssertUnwindSafe(|| items.enumerate().map(call).collect())) {
+        Ok(results) => Ok(results),
+        Err(payload) => Err(match payload.downcast::<ItemPanic>() {
+            Ok(panic) => Failure::Item {
+                index: panic.index,
+                message: payload_message(&*panic.payload),
+            },
+            Err(payload) => Failure::Other(payload),
+        }),
+    }
 }
 
-/// [`map_inline`], where `calling`, if given, tells a panic of `f` from one of the input.
+/// The panic of an item called by [`map_inline`], on its way out of the loop. Raised with
+/// `resume_unwind`, so the panic hook, which saw the item's own panic, is not called again.
+struct ItemPanic {
+    index: usize,
+    payload: Box<dyn Any + Send>,
+}
+
+/// The calls in order on the caller's thread, where every panic is an item's: the items of a
+/// parallel source are made by the source's own adaptors as part of each item's work, as on
+/// the workers. The index of a panicking item is the number of results written before it
+/// (`extend` keeps the length right while unwinding), so the loop tracks nothing per item.
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn map_inline_noting<T, R>(
+fn map_inline_counted<T, R>(
     items: impl Iterator<Item = T>,
     f: &impl Fn(T) -> R,
-    calling: Option<&Cell<bool>>,
 ) -> Result<Vec<R>, Failure> {
     let mut results = Vec::with_capacity(items.size_hint().0);
     match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
         Ok(()) => Ok(results),
-        Err(payload) if calling.is_some_and(|calling| !calling.get()) => {
-            Err(Failure::Other(payload))
-        }
         Err(payload) => Err(Failure::Item {
             index: results.len(),
             message: payload_message(&*payload),
@@ -326,7 +397,7 @@ where
     F: Fn(T) -> R + Sync,
 {
     if items.len() <= 1 {
-        return map_inline(items.into_iter(), f).map_err(|failure| match failure {
+        return map_inline_counted(items.into_iter(), f).map_err(|failure| match failure {
             Failure::Item { index, message } => Failure::Item {
                 index: first + index,
                 message,
@@ -456,23 +527,31 @@ where
             })?;
             return Ok(Answer::Done(answer));
         }
-        self.gathered(items.collect())
+        self.gathered(gather(items))
     }
 
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         if self.workers == 1 {
             // Inline, with no pool and no hop: read the source on this thread.
-            let f = self.f;
-            let one = TryDriver {
-                f,
-                workers: 1,
-                shape: PhantomData::<fn() -> Shape>,
-            };
-            return sequentially(items, |items| one.sequential(items));
+            return sequentially(items, self);
         }
         let gathered: Vec<Sendable<T, Shape>> =
             run_in_pool(self.workers, |_| items.map(Sendable::new).collect());
         self.sequential(Sendable::unwrap_vec(gathered).into_iter())
+    }
+}
+
+/// A `try` call on one worker, over a parallel source's items read on the caller's thread.
+impl<T, R, F, Shape> Consume<T> for TryDriver<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = TryOutcome<R>;
+
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        self.sequential(items)
     }
 }
 

@@ -48,12 +48,17 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
         }
     }
     let element = &comprehension.element;
-    let iter = &outer.clause.iter;
+    let span = outer.clause.iter.span();
+    // Located at the user's iterable, so that errors about its items are reported there.
+    let iterable = Ident::new(
+        "__parallelize_iterable",
+        Span::mixed_site().located_at(span),
+    );
     let pat = closure_pattern(&outer.clause.pat);
     // The runtime call is spanned at the leftmost iterable and the closures at the element,
     // so that an item or an element that cannot cross threads is reported on its own tokens.
-    let span = iter.span();
     let element_span = element.span();
+    let items = quote!(#iterable);
 
     // One `for` and no `if`: one result per item, on the indexed fast path.
     if inner.is_empty() && outer.conditions.is_empty() {
@@ -61,17 +66,20 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
         let closure = quote_spanned!(element_span=> |#pat| #element);
         // The comprehension's cost per item, learned across runs: small runs go inline.
         let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
-        return quote! {
-            {
+        return in_place(
+            &krate,
+            &outer.clause.iter,
+            &iterable,
+            &quote! {
                 static #cost: #krate::__private::Cost = #krate::__private::Cost::new();
                 #map::<#krate::__private::One, _, _, _>(
-                    #iter,
+                    #items,
                     #njobs,
                     ::core::option::Option::Some(&#cost),
                     #closure,
                 )
-            }
-        };
+            },
+        );
     }
 
     let level = Ident::new("__parallelize_level", Span::mixed_site());
@@ -90,7 +98,33 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     body = guarded(&outer.conditions, body, &empty);
     let comprehension = quote_spanned!(span=> #krate::__private::comprehension);
     let closure = quote_spanned!(element_span=> |#level: #krate::__private::Level, #pat| #body);
-    quote!(#comprehension(#iter, #njobs, #closure))
+    in_place(
+        &krate,
+        &outer.clause.iter,
+        &iterable,
+        &quote!(#comprehension(#items, #njobs, #closure)),
+    )
+}
+
+/// `run` with `iterable` bound to the leftmost iterable `iter`, made the engine's items: read
+/// in place when rayon can split it where it lies (a `Vec`, a slice, an array, a range), else
+/// gathered. The choice is made at compile time by method resolution on the iterable's type
+/// (see `parallelize_runtime::kind`). A `match`, so that temporaries in `iter` live as long as
+/// they did as a call argument.
+fn in_place(krate: &TokenStream, iter: &Expr, iterable: &Ident, run: &TokenStream) -> TokenStream {
+    let kind = quote!(#krate::__private::kind);
+    quote! {
+        match #iter {
+            #iterable => {
+                #[allow(unused_imports)]
+                use #kind::{GatherKind as _, InPlaceKind as _};
+                let #iterable = (&#kind::Tag::of(&#iterable))
+                    .__parallelize_kind()
+                    .items(#iterable);
+                #run
+            }
+        }
+    }
 }
 
 /// A `for` pattern as a closure parameter: an or-pattern needs parentheses there
