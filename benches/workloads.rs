@@ -1,4 +1,4 @@
-//! W1-W6 side by side, in one process: a sequential loop, hand-written rayon, hand-written
+//! W1-W7 side by side, in one process: a sequential loop, hand-written rayon, hand-written
 //! `std::thread::scope` with static chunks, and this crate's entry points. Prints one table of
 //! medians and ratios at the end.
 //!
@@ -332,11 +332,39 @@ fn w5(c: &mut Criterion, s: &Setup<'_>) {
         });
         w.run("thread::scope", || scoped(&inputs, threads, |&x| tiny(x)));
         w.run("tiny_par", || tiny_par(inputs.iter().copied(), jobs));
+        w.run("par_map", || {
+            parallelize::par_map(inputs.iter().copied(), jobs, tiny)
+        });
         w.run(
             "par_comp!",
             || par_comp![tiny(x) for &x in &inputs; njobs = jobs],
         );
     }
+}
+
+/// One function called with very different sizes in turn: each call must take its own right
+/// path (inline for 10 items, the workers for 100,000), whatever the call before it learned.
+/// The best hand-written choice is the sequential loop for the small calls and rayon for the
+/// big one.
+fn w7(c: &mut Criterion, s: &Setup<'_>) {
+    const SIZES: [usize; 4] = [10, 1000, 100_000, 10];
+    let (pool, jobs) = (&s.pool, s.jobs);
+    let inputs: Vec<u64> = (0..100_000).collect();
+    let sequential = |n: usize| inputs[..n].iter().map(|&x| tiny(x)).collect::<Vec<_>>();
+    let rayon =
+        |n: usize| pool.install(|| inputs[..n].par_iter().map(|&x| tiny(x)).collect::<Vec<_>>());
+    let mut w = s.group(c, 9, "W7 sizes 10, 1000, 100k, 10 in turn");
+    w.run("sequential", || SIZES.map(sequential));
+    w.run("rayon", || SIZES.map(rayon));
+    w.run("best of both", || {
+        SIZES.map(|n| if n < 10_000 { sequential(n) } else { rayon(n) })
+    });
+    w.run("tiny_par", || {
+        SIZES.map(|n| tiny_par(inputs[..n].iter().copied(), jobs))
+    });
+    w.run("par_comp!", || {
+        SIZES.map(|n| par_comp![tiny(x) for &x in &inputs[..n]; njobs = jobs])
+    });
 }
 
 fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
@@ -404,6 +432,7 @@ fn main() {
         coarse(&mut criterion, &setup, &input);
         w5(&mut criterion, &setup);
         w6(&mut criterion, &setup, &input);
+        w7(&mut criterion, &setup);
     }
     criterion.final_summary();
     println!(
