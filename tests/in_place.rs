@@ -58,6 +58,32 @@ fn every_in_place_input_gives_the_sequential_answer() {
     }
 }
 
+fn double(x: i64) -> i64 {
+    x * 2
+}
+
+// Outside any other macro, where clippy looks at the expansion.
+fn doubled(v: &[i64]) -> Vec<i64> {
+    par_comp![double(x) for x in v.to_vec(); njobs = 2]
+}
+
+fn lengths(words: &[String]) -> Vec<usize> {
+    par_comp![w.len() for w in words]
+}
+
+#[test]
+fn element_closures_are_not_the_users_redundant_closures() {
+    // CI runs clippy with `-D warnings` over this file: the closures that the elements become
+    // must not be flagged as the user's.
+    let v: Vec<i64> = (0..10).collect();
+    assert_eq!(
+        doubled(&v),
+        v.iter().map(|&x| double(x)).collect::<Vec<_>>()
+    );
+    let words = vec![String::from("a"), String::from("bc")];
+    assert_eq!(lengths(&words), [1, 2]);
+}
+
 #[test]
 // Empty and reversed ranges are among the cases on purpose.
 #[allow(clippy::reversed_empty_ranges)]
@@ -135,6 +161,66 @@ fn an_item_panic_on_the_inline_path_drops_every_input_and_result_once() {
     );
     // 20 inputs (each dropped once, consumed or not) and the 5 results made before the panic.
     assert_eq!(DROPS.load(Ordering::Relaxed), 25);
+}
+
+#[test]
+fn an_owned_vec_is_mapped_in_its_own_buffer_and_dropped_exactly_once_on_a_panic() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let counted = |n: u64| -> Vec<Counted> { (0..n).map(|i| Counted(i, &DROPS)).collect() };
+    // One worker: inline. Results of the items' size and alignment are written over them.
+    let input = counted(20);
+    let buffer = input.as_ptr() as usize;
+    let results = par_comp![Counted(c.0 * 10, c.1) for c in input; njobs = 1];
+    assert_eq!(
+        results.as_ptr() as usize,
+        buffer,
+        "the Vec was not mapped in place"
+    );
+    assert_eq!(
+        results.iter().map(|c| c.0).collect::<Vec<_>>(),
+        (0..20).map(|i| i * 10).collect::<Vec<_>>()
+    );
+    assert_eq!(DROPS.load(Ordering::Relaxed), 20, "each input dropped once");
+    drop(results);
+    assert_eq!(DROPS.load(Ordering::Relaxed), 40);
+
+    // A panic at item 5: the 5 results made, the item in the call and the 14 after it are
+    // each dropped once, and the buffer freed.
+    DROPS.store(0, Ordering::Relaxed);
+    let input = counted(20);
+    let result = catch_unwind(AssertUnwindSafe(
+        || par_comp![{ assert!(c.0 != 5, "five"); Counted(c.0 * 10, c.1) } for c in input; njobs = 1],
+    ));
+    let Err(payload) = result else {
+        panic!("the call should panic");
+    };
+    assert_eq!(
+        *payload.downcast::<String>().unwrap(),
+        "item 5 panicked: five"
+    );
+    assert_eq!(DROPS.load(Ordering::Relaxed), 25);
+
+    // Heap-owning items and results of another size take the ordinary path; zero-sized ones
+    // too. Every result is right.
+    let words: Vec<String> = (0..50).map(|i| format!("w{i}")).collect();
+    let expected: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
+    assert_eq!(
+        par_comp![w.to_uppercase() for w in words.clone(); njobs = 1],
+        expected
+    );
+    assert_eq!(
+        par_comp![w.as_bytes()[0] for w in words.clone(); njobs = 1],
+        words.iter().map(|w| w.as_bytes()[0]).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        par_comp![(w, 1_u128) for w in words.clone(); njobs = 1].len(),
+        50
+    );
+    assert_eq!(par_comp![() for _u in vec![(); 7]; njobs = 1], vec![(); 7]);
+    assert_eq!(
+        par_comp![7_u8 for _u in vec![(); 7]; njobs = 1],
+        vec![7_u8; 7]
+    );
 }
 
 #[test]

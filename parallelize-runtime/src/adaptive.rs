@@ -129,6 +129,7 @@ const BUDGET_PICOS: u64 = BUDGET_MICROS * 1_000_000;
 /// The [`Cost`] of `par_map` calls made at `caller`: a direct-mapped table of call sites,
 /// looked up in a few nanoseconds. Two sites that share a slot take turns (each reset makes
 /// the next call go parallel and learn again); the cost is only ever a hint.
+#[inline]
 pub(crate) fn cost_of_call_site(caller: &'static Location<'static>) -> &'static Cost {
     struct Slot {
         site: AtomicUsize,

@@ -31,6 +31,7 @@ impl<I: IntoIterator> IntoItems for I {
     // it saves a call per call (W5 in BENCHMARKS.md).
     #[allow(clippy::inline_always)]
     #[inline(always)]
+    #[track_caller]
     fn drive<D: Driver<I::Item>>(self, driver: D) -> D::Output {
         driver.sequential(self.into_iter())
     }
@@ -43,6 +44,7 @@ pub struct ParItems<P>(P);
 impl<P: IndexedParallelIterator> IntoItems for ParItems<P> {
     type Item = P::Item;
 
+    #[track_caller]
     fn drive<D: Driver<P::Item>>(self, driver: D) -> D::Output {
         driver.parallel(self.0)
     }
@@ -89,6 +91,7 @@ pub trait Driver<T>: Sized {
 
     /// Items that rayon can split where they lie, or read as the plain loop reads them: for a
     /// call that may still run inline. By default, in place when the length fits a `usize`.
+    #[track_caller]
     fn in_place<S: InPlace<Item = T>>(self, items: S) -> Self::Output {
         match items.exact_len() {
             Some(_) => self.parallel(items.into_par()),
@@ -153,6 +156,17 @@ pub trait InPlace: IntoIterator + sealed::Sealed {
     /// The same items as a rayon indexed parallel iterator. Called only when [`InPlace::exact_len`]
     /// is known.
     fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item>;
+
+    /// `f` on every item in order on the calling thread: the inline path.
+    #[doc(hidden)]
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn map_inline<R>(self, f: &impl Fn(Self::Item) -> R) -> Vec<R>
+    where
+        Self: Sized,
+    {
+        crate::map::map_inline(self.into_iter(), f)
+    }
 }
 
 mod sealed {
@@ -170,6 +184,7 @@ impl<S: InPlace> IntoItems for InPlaceItems<S> {
 
     #[allow(clippy::inline_always)]
     #[inline(always)]
+    #[track_caller]
     fn drive<D: Driver<S::Item>>(self, driver: D) -> D::Output {
         driver.in_place(self.0)
     }
@@ -192,8 +207,29 @@ macro_rules! in_place_collections {
 }
 
 // `$item` is the element type, for the length.
+impl<T> sealed::Sealed for Vec<T> {}
+impl<T: Send> InPlace for Vec<T> {
+    #[inline]
+    fn exact_len(&self) -> Option<usize> {
+        Some(self.len())
+    }
+
+    #[inline]
+    fn into_par(self) -> impl IndexedParallelIterator<Item = T> {
+        self.into_par_iter()
+    }
+
+    // Mapped in its own buffer by a loop of our own, which the compiler always sees reading
+    // and writing the same buffer: std's in-place `collect`, out of line, cannot tell the two
+    // apart and falls back to a loop one item at a time.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn map_inline<R>(self, f: &impl Fn(T) -> R) -> Vec<R> {
+        crate::map::map_vec_inline(self, f)
+    }
+}
+
 in_place_collections! {
-    <T> Vec<T> => T where T: Send;
     <'a, T> &'a Vec<T> => T where T: Sync;
     <'a, T> &'a mut Vec<T> => T where T: Send;
     <'a, T> &'a [T] => T where T: Sync;

@@ -11,7 +11,9 @@
 
 use std::any::Any;
 use std::marker::PhantomData;
+use std::mem::{ManuallyDrop, align_of, size_of};
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, panic_any, resume_unwind};
+use std::ptr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -45,6 +47,8 @@ use crate::{Jobs, SendArgument, SendResult, TryOutput};
 /// payload `item {index} panicked: {message}` naming the lowest index that panicked. Also if
 /// `jobs` is `0` (see [`Jobs`]).
 #[track_caller]
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub fn par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Vec<R>
 where
     I: IntoItems,
@@ -60,6 +64,8 @@ where
 /// what the companions call.
 #[doc(hidden)]
 #[track_caller]
+#[allow(clippy::inline_always)]
+#[inline(always)]
 pub fn map_items<Shape, I, R, F>(
     items: I,
     jobs: impl Into<Jobs>,
@@ -79,13 +85,14 @@ where
         cost: cost.filter(|_| jobs.is_adaptive()),
         shape: PhantomData::<fn() -> Shape>,
     };
-    match items.drive(driver) {
-        Ok(results) => results,
-        Err(failure) => raise(failure),
-    }
+    items.drive(driver)
 }
 
-/// One `map` call, given its items by [`IntoItems::drive`].
+/// One `map` call, given its items by [`IntoItems::drive`]. It raises a failure where it meets
+/// it rather than returning a `Result`: the results of a tiny call then go straight to the
+/// caller, with no copy out of a `Result` (a copy whose load, wider than the stores that made
+/// the `Vec`, stalled every call for several nanoseconds). `#[track_caller]` throughout, so a
+/// panic still reports the user's call.
 struct MapDriver<'a, F, Shape> {
     f: &'a F,
     jobs: Jobs,
@@ -99,12 +106,13 @@ where
     R: SendResult,
     F: Fn(T) -> R + Sync,
 {
-    type Output = Result<Vec<R>, Failure>;
+    type Output = Vec<R>;
 
     // The path of a tiny call is a handful of instructions: kept inline into the caller's code,
     // it saves a call per call (W5 in BENCHMARKS.md).
     #[allow(clippy::inline_always)]
     #[inline(always)]
+    #[track_caller]
     fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
         let workers = self.jobs.workers();
         let len = match items.size_hint() {
@@ -121,35 +129,46 @@ where
         if plan == Plan::Inline {
             map_inline(items, self.f)
         } else {
-            self.not_inline(items, plan, workers)
+            or_raise(self.not_inline(items, plan, workers))
         }
     }
 
+    #[track_caller]
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        match self.plan(len, workers) {
+        or_raise(match self.plan(len, workers) {
             Plan::Inline => sequentially(items, InlineRun(self.f)),
             // Predicted small: read inline and timed (a producer cannot hand its rest to the
             // workers half-way, so there is no escape; the prediction bounds the run).
             Plan::Measure => self.timed(len, || sequentially(items, InlineRun(self.f))),
             Plan::Parallel => self.on_workers(items, len, workers),
-        }
+        })
     }
 
     // Inline, this is the plain loop over the iterable (a `Vec` mapped in its own buffer, a
     // range or a slice vectorised); parallel, rayon splits it where it lies.
     #[allow(clippy::inline_always)]
     #[inline(always)]
+    #[track_caller]
     fn in_place<S: InPlace<Item = T>>(self, items: S) -> Self::Output {
         let workers = self.jobs.workers();
         let Some(len) = items.exact_len() else {
             return self.sequential(items.into_iter());
         };
         match self.plan(len, workers) {
-            Plan::Inline => map_inline(items.into_iter(), self.f),
-            plan => self.in_place_not_inline(items, plan, len, workers),
+            Plan::Inline => items.map_inline(self.f),
+            plan => or_raise(self.in_place_not_inline(items, plan, len, workers)),
         }
+    }
+}
+
+/// The results, or the failure raised on the caller's thread.
+#[track_caller]
+fn or_raise<R>(results: Result<Vec<R>, Failure>) -> Vec<R> {
+    match results {
+        Ok(results) => results,
+        Err(failure) => raise(failure),
     }
 }
 
@@ -234,7 +253,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
     {
         if plan == Plan::Measure {
             // As for a parallel source: the prediction bounds the run.
-            return self.timed(len, || map_inline(items.into_iter(), self.f));
+            return self.timed(len, || Ok(items.map_inline(self.f)));
         }
         self.on_workers(items.into_par(), len, workers)
     }
@@ -335,32 +354,86 @@ fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
 /// and a tiny call took 4-5 times the plain loop.)
 #[allow(clippy::inline_always)]
 #[inline(always)]
-fn map_inline<T, R>(
-    items: impl Iterator<Item = T>,
-    f: &impl Fn(T) -> R,
-) -> Result<Vec<R>, Failure> {
-    let call = |(index, item)| match catch_unwind(AssertUnwindSafe(|| f(item))) {
-        Ok(result) => result,
-        Err(payload) => resume_unwind(Box::new(ItemPanic { index, payload })),
-    };
-    // AssertUnwindSafe: after a panic the partial results are dropped, never observed.
-    match catch_unwind(AssertUnwindSafe(|| items.enumerate().map(call).collect())) {
-        Ok(results) => Ok(results),
-        Err(payload) => Err(match payload.downcast::<ItemPanic>() {
-            Ok(panic) => Failure::Item {
-                index: panic.index,
-                message: payload_message(&*panic.payload),
+pub(crate) fn map_inline<T, R>(items: impl Iterator<Item = T>, f: &impl Fn(T) -> R) -> Vec<R> {
+    items
+        .enumerate()
+        .map(
+            |(index, item)| match catch_unwind(AssertUnwindSafe(|| f(item))) {
+                Ok(result) => result,
+                Err(payload) => item_panicked(index, &*payload),
             },
-            Err(payload) => Failure::Other(payload),
-        }),
-    }
+        )
+        .collect()
 }
 
-/// The panic of an item called by [`map_inline`], on its way out of the loop. Raised with
-/// `resume_unwind`, so the panic hook, which saw the item's own panic, is not called again.
-struct ItemPanic {
-    index: usize,
-    payload: Box<dyn Any + Send>,
+/// [`map_inline`] for an owned `Vec` whose results have the size and alignment of its items:
+/// each result is written over its item, in the `Vec`'s own buffer, so nothing is allocated.
+/// Any other `Vec` goes through [`map_inline`].
+#[allow(clippy::inline_always)]
+#[inline(always)]
+pub(crate) fn map_vec_inline<T, R>(items: Vec<T>, f: &impl Fn(T) -> R) -> Vec<R> {
+    if size_of::<T>() != size_of::<R>() || align_of::<T>() != align_of::<R>() || size_of::<T>() == 0
+    {
+        return map_inline(items.into_iter(), f);
+    }
+    let mut items = ManuallyDrop::new(items);
+    let (len, capacity) = (items.len(), items.capacity());
+    let slots = items.as_mut_ptr();
+    let results = slots.cast::<R>();
+    for index in 0..len {
+        // SAFETY: `index < len`, and slots `index..len` still hold items (each slot is read
+        // once, here, and then holds its result or nothing): this moves the item out.
+        let item = unsafe { slots.add(index).read() };
+        match catch_unwind(AssertUnwindSafe(|| f(item))) {
+            // SAFETY: slot `index` is empty (its item was moved out above) and is the size and
+            // alignment of an `R` (checked above), inside the buffer.
+            Ok(result) => unsafe { results.add(index).write(result) },
+            Err(payload) => {
+                // SAFETY: slots `..index` hold results, slot `index` nothing (its item went
+                // into the panicking call, which dropped it), slots `index + 1..len` items;
+                // the buffer is the `Vec`'s, no longer used by anything else.
+                unsafe { abandon::<T, R>(slots, index, len, capacity) };
+                item_panicked(index, &*payload)
+            }
+        }
+    }
+    // SAFETY: every slot now holds a result; the buffer was allocated for `capacity` items,
+    // whose size and alignment are an `R`'s (checked above), so it is an `R` buffer of that
+    // capacity, owned by nothing else (`items` is `ManuallyDrop`).
+    unsafe { Vec::from_raw_parts(results, len, capacity) }
+}
+
+/// Drops what a [`map_vec_inline`] interrupted at `index` holds (results before `index`, items
+/// after it) and frees its buffer, even if one of those drops panics.
+///
+/// # Safety
+///
+/// `slots` is the buffer of a `Vec<T>` of `capacity` items that nothing else owns, `R` has
+/// `T`'s size and alignment, slots `..index` hold `R`s, slot `index` nothing and slots
+/// `index + 1..len` `T`s.
+#[cold]
+unsafe fn abandon<T, R>(slots: *mut T, index: usize, len: usize, capacity: usize) {
+    // SAFETY (all three): as the caller promises. The buffer is owned by an empty `Vec` first,
+    // so that it is freed however the drops below end.
+    let buffer = unsafe { Vec::from_raw_parts(slots, 0, capacity) };
+    unsafe {
+        ptr::drop_in_place(ptr::slice_from_raw_parts_mut(slots.cast::<R>(), index));
+        ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
+            slots.add(index + 1),
+            len - index - 1,
+        ));
+    }
+    drop(buffer);
+}
+
+/// Ends an inline call whose item `index` panicked with `payload`: unwinds with the payload
+/// `item {index} panicked: {message}`, as [`raise`] does for a parallel call. Raised with
+/// `resume_unwind`: the panic hook has reported the item's own panic, where it happened.
+#[cold]
+#[inline(never)]
+fn item_panicked(index: usize, payload: &(dyn Any + Send)) -> ! {
+    let message = payload_message(payload);
+    resume_unwind(Box::new(format!("item {index} panicked: {message}")))
 }
 
 /// The calls in order on the caller's thread, where every panic is an item's: the items of a
@@ -376,10 +449,7 @@ fn map_inline_counted<T, R>(
     let mut results = Vec::with_capacity(items.size_hint().0);
     match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
         Ok(()) => Ok(results),
-        Err(payload) => Err(Failure::Item {
-            index: results.len(),
-            message: payload_message(&*payload),
-        }),
+        Err(payload) => Err(Failure::item(results.len(), payload_message(&*payload))),
     }
 }
 
@@ -397,13 +467,7 @@ where
     F: Fn(T) -> R + Sync,
 {
     if items.len() <= 1 {
-        return map_inline_counted(items.into_iter(), f).map_err(|failure| match failure {
-            Failure::Item { index, message } => Failure::Item {
-                index: first + index,
-                message,
-            },
-            other @ Failure::Other(_) => other,
-        });
+        return map_inline_counted(items.into_iter(), f).map_err(|failure| failure.offset(first));
     }
     let len = items.len();
     let items = Sendable::<_, Shape>::wrap_vec(items);

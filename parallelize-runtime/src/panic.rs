@@ -73,9 +73,38 @@ pub(crate) fn catch_item<T, R>(f: &impl Fn(T) -> R, item: T) -> Outcome<R> {
 
 /// Why a call ended without a result: an item panicked, or something else did (the input
 /// iterator, say).
-pub(crate) enum Failure {
+///
+/// Boxed, so that a call's `Result<Vec<R>, Failure>` is no bigger than its `Vec` (the error
+/// fits in the `Vec`'s niche): the tiny path then hands its results on as they are, instead of
+/// copying them out of a wider slot, which cost a stalled load on every call.
+pub(crate) struct Failure(Box<Failed>);
+
+/// What [`Failure`] holds.
+pub(crate) enum Failed {
     Item { index: usize, message: String },
     Other(Box<dyn Any + Send>),
+}
+
+impl Failure {
+    /// The item at `index` panicked with `message`.
+    #[cold]
+    pub(crate) fn item(index: usize, message: String) -> Failure {
+        Failure(Box::new(Failed::Item { index, message }))
+    }
+
+    /// Something else panicked with `payload`.
+    #[cold]
+    pub(crate) fn other(payload: Box<dyn Any + Send>) -> Failure {
+        Failure(Box::new(Failed::Other(payload)))
+    }
+
+    /// The same failure in a call whose items are numbered from `first`.
+    pub(crate) fn offset(mut self, first: usize) -> Failure {
+        if let Failed::Item { index, .. } = &mut *self.0 {
+            *index += first;
+        }
+        self
+    }
 }
 
 /// Raises `failure` on the caller's thread: an item's panic as `item {index} panicked:
@@ -83,9 +112,9 @@ pub(crate) enum Failure {
 /// `#[track_caller]`, so the report points at the user's call.
 #[track_caller]
 pub(crate) fn raise(failure: Failure) -> ! {
-    match failure {
-        Failure::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
-        Failure::Other(payload) => resume_unwind(payload),
+    match *failure.0 {
+        Failed::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
+        Failed::Other(payload) => resume_unwind(payload),
     }
 }
 
@@ -104,9 +133,9 @@ pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> Result<R, Failure> 
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner);
             Err(match first {
-                Some((index, message)) => Failure::Item { index, message },
+                Some((index, message)) => Failure::item(index, message),
                 // Not an item's panic (the input iterator's, say): pass it on untouched.
-                None => Failure::Other(payload),
+                None => Failure::other(payload),
             })
         }
     }
@@ -120,11 +149,8 @@ pub(crate) fn inline_guarded<R>(
 ) -> Result<R, Failure> {
     let current = Cell::new(None);
     catch_unwind(AssertUnwindSafe(|| consume(&current))).map_err(|payload| match current.get() {
-        Some(index) => Failure::Item {
-            index,
-            message: payload_message(&*payload),
-        },
-        None => Failure::Other(payload),
+        Some(index) => Failure::item(index, payload_message(&*payload)),
+        None => Failure::other(payload),
     })
 }
 

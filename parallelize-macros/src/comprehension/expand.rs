@@ -115,6 +115,9 @@ fn in_place(krate: &TokenStream, iter: &Expr, iterable: &Ident, run: &TokenStrea
     let kind = quote!(#krate::__private::kind);
     quote! {
         match #iter {
+            // The element becomes a closure that the user did not write: `f(x) for x in xs`
+            // is not a redundant closure of theirs.
+            #[allow(clippy::redundant_closure, clippy::redundant_closure_for_method_calls)]
             #iterable => {
                 #[allow(unused_imports)]
                 use #kind::{GatherKind as _, InPlaceKind as _};

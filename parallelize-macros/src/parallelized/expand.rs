@@ -190,6 +190,7 @@ fn companion(
         // the user's types; these lints would read them as the user's own style.
         #[allow(clippy::multiple_bound_locations, clippy::type_complexity)]
         #[track_caller]
+        #[inline]
         #vis #unsafety fn #name<#params>(
             #receiver
             #args: impl #krate::IntoItems<Item = #item_type>,
