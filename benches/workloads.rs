@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use bench_companions::Shifted;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
 use parallelize::{Delayed, delayed, from_par_iter, par_comp, parallelized, pool_parallelize};
 use rayon::prelude::*;
@@ -64,9 +65,10 @@ fn combine(a: u64, b: u64) -> u64 {
     mix(a ^ b, 24)
 }
 
-/// Medians per (workload, threads, contender), filled as criterion measures.
+/// Medians per (workload, threads, contender) in seconds (not `Duration`, whose whole
+/// nanoseconds would round W5's 10 ns calls to a tenth), filled as criterion measures.
 /// (order, workload, threads) -> (contender, median) in the order measured.
-type Rows = BTreeMap<(usize, String, usize), Vec<(String, Duration)>>;
+type Rows = BTreeMap<(usize, String, usize), Vec<(String, f64)>>;
 
 #[derive(Default)]
 struct Table {
@@ -74,14 +76,7 @@ struct Table {
 }
 
 impl Table {
-    fn record(
-        &self,
-        order: usize,
-        workload: &str,
-        threads: usize,
-        contender: &str,
-        median: Duration,
-    ) {
+    fn record(&self, order: usize, workload: &str, threads: usize, contender: &str, median: f64) {
         self.rows
             .lock()
             .unwrap()
@@ -97,10 +92,8 @@ impl Table {
             let find = |name: &str| contenders.iter().find(|(c, _)| c == name).map(|(_, d)| *d);
             let (rayon, sequential) = (find("rayon"), find("sequential"));
             for (contender, median) in contenders {
-                let ratio = |base: Option<Duration>| {
-                    base.map_or_else(String::new, |base| {
-                        format!("{:.2}", median.as_secs_f64() / base.as_secs_f64())
-                    })
+                let ratio = |base: Option<f64>| {
+                    base.map_or_else(String::new, |base| format!("{:.2}", median / base))
                 };
                 println!(
                     "| {workload} | {threads} | {contender} | {} | {} | {} |",
@@ -113,9 +106,11 @@ impl Table {
     }
 }
 
-fn pretty(d: Duration) -> String {
-    let ns = d.as_secs_f64() * 1e9;
-    if ns < 1e3 {
+fn pretty(seconds: f64) -> String {
+    let ns = seconds * 1e9;
+    if ns < 1e2 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e3 {
         format!("{ns:.0} ns")
     } else if ns < 1e6 {
         format!("{:.1} us", ns / 1e3)
@@ -136,16 +131,32 @@ struct Bench<'a, 'c> {
 
 impl Bench<'_, '_> {
     fn run<O>(&mut self, contender: &str, mut routine: impl FnMut() -> O) {
+        self.measure(contender, |iterations| {
+            let started = Instant::now();
+            for _ in 0..iterations {
+                black_box(routine());
+            }
+            started.elapsed()
+        });
+    }
+
+    /// Like [`Bench::run`] for a routine that times itself (the part of it that counts).
+    fn run_timed(&mut self, contender: &str, mut routine: impl FnMut() -> Duration) {
+        self.measure(contender, |iterations| {
+            (0..iterations).map(|_| routine()).sum()
+        });
+    }
+
+    /// Runs criterion's iterations through `iterations`, which says how long they took, and
+    /// records the median of the measured samples.
+    fn measure(&mut self, contender: &str, mut iterations: impl FnMut(u64) -> Duration) {
         let mut per_iteration = Vec::new();
         self.group
             .bench_function(BenchmarkId::new(contender, self.threads), |b| {
-                b.iter_custom(|iterations| {
-                    let started = Instant::now();
-                    for _ in 0..iterations {
-                        black_box(routine());
-                    }
-                    let elapsed = started.elapsed();
-                    per_iteration.push(elapsed / u32::try_from(iterations).unwrap_or(u32::MAX));
+                b.iter_custom(|count| {
+                    let elapsed = iterations(count);
+                    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+                    per_iteration.push(elapsed.as_secs_f64() / count as f64);
                     elapsed
                 });
             });
@@ -155,7 +166,7 @@ impl Bench<'_, '_> {
         if measured.is_empty() {
             return; // filtered out
         }
-        measured.sort();
+        measured.sort_by(f64::total_cmp);
         let median = measured[measured.len() / 2];
         self.table
             .record(self.order, &self.workload, self.threads, contender, median);
@@ -322,49 +333,73 @@ fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 fn w5(c: &mut Criterion, s: &Setup<'_>) {
     let (pool, jobs, threads) = (&s.pool, s.jobs, s.threads);
     for (order, size) in [(5, 10), (6, 100), (7, 1000)] {
-        let inputs: Vec<u64> = (0..size).collect();
+        // Each contender reads its input from 16 addresses spread over 4 KiB in turn: how fast
+        // a loop reading one buffer and writing another runs depends on where they lie
+        // relative to each other (see benches/companions), which one fixed input would leave
+        // to chance, differently for each contender.
+        let input = || Shifted::new(size);
         let mut w = s.group(c, order, &format!("W5 trivial x {size}"));
+        let inputs = input();
         w.run("sequential", || {
-            inputs.iter().map(|&x| tiny(x)).collect::<Vec<_>>()
+            inputs.next().iter().map(|&x| tiny(x)).collect::<Vec<_>>()
         });
+        let inputs = input();
         w.run("rayon", || {
-            pool.install(|| inputs.par_iter().map(|&x| tiny(x)).collect::<Vec<_>>())
+            let items = inputs.next();
+            pool.install(|| items.par_iter().map(|&x| tiny(x)).collect::<Vec<_>>())
         });
-        w.run("thread::scope", || scoped(&inputs, threads, |&x| tiny(x)));
-        w.run("tiny_par", || tiny_par(inputs.iter().copied(), jobs));
+        let inputs = input();
+        w.run("thread::scope", || {
+            scoped(inputs.next(), threads, |&x| tiny(x))
+        });
+        let inputs = input();
+        w.run("tiny_par", || tiny_par(inputs.next().iter().copied(), jobs));
+        let inputs = input();
         w.run("par_map", || {
-            parallelize::par_map(inputs.iter().copied(), jobs, tiny)
+            parallelize::par_map(inputs.next().iter().copied(), jobs, tiny)
         });
+        let inputs = input();
         w.run(
             "par_comp!",
-            || par_comp![tiny(x) for &x in &inputs; njobs = jobs],
+            || par_comp![tiny(x) for &x in inputs.next(); njobs = jobs],
         );
     }
 }
 
-/// One function called with very different sizes in turn: each call must take its own right
-/// path (inline for 10 items, the workers for 100,000), whatever the call before it learned.
-/// The best hand-written choice is the sequential loop for the small calls and rayon for the
-/// big one.
-fn w7(c: &mut Criterion, s: &Setup<'_>) {
-    const SIZES: [usize; 4] = [10, 1000, 100_000, 10];
+/// One function called with very different sizes in turn must take the right path each time,
+/// whatever the call before it taught the function. W2's ~100 ns items: 10 of them are 1 us
+/// of work (inline is right: the workers cost more than that), 1000 are 100 us and 100,000 are
+/// 10 ms (the workers are right). Each contender calls 10, 1000, 100,000, 10, ... items in
+/// turn, and each group times the calls of one size only, each right after a call of the size
+/// before it in that cycle: ours should match the sequential loop on 10 items and rayon on the
+/// others.
+fn w7(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    // (the size timed, the size called just before it)
+    const TURNS: [(usize, usize); 3] = [(10, 100_000), (1000, 10), (100_000, 1000)];
     let (pool, jobs) = (&s.pool, s.jobs);
-    let inputs: Vec<u64> = (0..100_000).collect();
-    let sequential = |n: usize| inputs[..n].iter().map(|&x| tiny(x)).collect::<Vec<_>>();
-    let rayon =
-        |n: usize| pool.install(|| inputs[..n].par_iter().map(|&x| tiny(x)).collect::<Vec<_>>());
-    let mut w = s.group(c, 9, "W7 sizes 10, 1000, 100k, 10 in turn");
-    w.run("sequential", || SIZES.map(sequential));
-    w.run("rayon", || SIZES.map(rayon));
-    w.run("best of both", || {
-        SIZES.map(|n| if n < 10_000 { sequential(n) } else { rayon(n) })
-    });
-    w.run("tiny_par", || {
-        SIZES.map(|n| tiny_par(inputs[..n].iter().copied(), jobs))
-    });
-    w.run("par_comp!", || {
-        SIZES.map(|n| par_comp![tiny(x) for &x in &inputs[..n]; njobs = jobs])
-    });
+    let inputs = &input.million[..100_000];
+    for (order, (size, before)) in (10..).zip(TURNS) {
+        let name = format!("W7 ~100 ns x {size} after x {before}");
+        let mut w = s.group(c, order, &name);
+        let timed = |call: &dyn Fn(usize) -> Vec<u64>| {
+            black_box(call(before));
+            let started = Instant::now();
+            black_box(call(size));
+            started.elapsed()
+        };
+        w.run_timed("sequential", || {
+            timed(&|n| inputs[..n].iter().map(|&x| light(x)).collect())
+        });
+        w.run_timed("rayon", || {
+            timed(&|n| pool.install(|| inputs[..n].par_iter().map(|&x| light(x)).collect()))
+        });
+        w.run_timed("light_par", || {
+            timed(&|n| light_par(inputs[..n].iter().copied(), jobs))
+        });
+        w.run_timed("par_comp!", || {
+            timed(&|n| par_comp![light(x) for &x in &inputs[..n]; njobs = jobs])
+        });
+    }
 }
 
 fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
@@ -432,7 +467,7 @@ fn main() {
         coarse(&mut criterion, &setup, &input);
         w5(&mut criterion, &setup);
         w6(&mut criterion, &setup, &input);
-        w7(&mut criterion, &setup);
+        w7(&mut criterion, &setup, &input);
     }
     criterion.final_summary();
     println!(

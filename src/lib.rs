@@ -110,15 +110,22 @@
 //! workers time their runs of items; a later call whose whole work is predicted under 5 us
 //! runs inline on the calling thread with no clock read, so a `_par` call on a hundred numbers
 //! costs about what the loop costs; up to 20 us it runs inline with the clock watching and
-//! hands the rest to the workers if the prediction was wrong. One inline call in 1024 measures
-//! again: until then, a function whose items suddenly became far more expensive (their cost
-//! depends on their input) keeps running inline. A call with fewer than two items per worker,
+//! hands the rest to the workers if the prediction was wrong. One inline call in 1024 has the
+//! next call measure again: until then, a function whose items suddenly became far more
+//! expensive (their cost depends on their input) keeps running inline. A call with fewer than two items per worker,
 //! or of unknown length, always goes to the workers: its items may wait for each other. A call
 //! that must stay parallel whatever it costs can say so: `Jobs::new(8).adaptive(false)`.
 //!
-//! Items from an iterator are gathered into a `Vec` on the calling thread first (free for a
-//! `Vec`). For big inputs that is a serial pass; hand the call a rayon parallel iterator with
-//! [`from_par_iter`] instead, and the workers read the items in place:
+//! `par_comp!` reads its leftmost iterable where it lies when rayon can split it there: a
+//! `Vec`, a slice or an array (owned or borrowed), a slice iterator (`v.iter()`), an integer
+//! range. Inline, that is the plain loop over it (an owned `Vec` mapped in its own buffer);
+//! parallel, the workers read it in place. Any other iterable is gathered into a `Vec` first.
+//! The choice is made at compile time from the iterable's type.
+//!
+//! A companion (`NAME_par`) or `par_map` takes any `IntoIterator`, whose items it gathers into a
+//! `Vec` on the calling thread when the call goes parallel (free for a `Vec`). For big inputs
+//! that is a serial pass; hand the call a rayon parallel iterator with [`from_par_iter`]
+//! instead, and the workers read the items in place:
 //!
 //! ```
 //! use parallelize::rayon::prelude::*;
@@ -161,6 +168,11 @@
 //! `item 2 panicked: item 1 panicked: boom`. A panic of the input iterator itself (its own
 //! `next`, run on the calling thread) is not an item's: it reaches the caller unchanged, as
 //! from a `collect`.
+//!
+//! The panic hook reports the item's own panic where it happened (`boom`, at its line). A call
+//! that went parallel raises the named panic on the caller's thread as a new panic, which the
+//! hook reports too, at the call; a call that ran inline passes it on without a second report
+//! (`resume_unwind`), so that a tiny call's path stays free of the code that reports it.
 //!
 //! ```
 //! use std::panic::catch_unwind;

@@ -171,8 +171,10 @@ pub fn parallelized(options: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # How the iteration space is split
 ///
-/// Each `for` clause is a rayon parallel loop over its iterable (gathered into a `Vec`), and
-/// the loops of inner clauses run, nested, in the same pool. rayon's work stealing then splits
+/// Each `for` clause is a rayon parallel loop over its iterable, and the loops of inner clauses
+/// run, nested, in the same pool. The leftmost iterable is read in place when rayon can split
+/// it where it lies (a `Vec`, a slice or an array, owned or borrowed; `v.iter()`; an integer
+/// range), and gathered into a `Vec` otherwise; inner iterables are gathered. rayon's work stealing then splits
 /// whichever level has the work: `for x in 0..2 for y in 0..100_000` keeps every worker busy
 /// though the outer loop has two items. A comprehension with one `for` and no `if` takes the
 /// same path as `par_map` (one result per item, written straight into place).

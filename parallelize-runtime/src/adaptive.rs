@@ -8,13 +8,13 @@
 //! waits behind another that might be slow); its workers time their runs of items, and the
 //! summed time per item is the cost that later calls predict their total from. Predicted under
 //! 5 us, a call runs inline with no clock read at all, and one such call in
-//! [`RESAMPLE`] on each thread measures again. Predicted between that and the budget, a call
+//! [`RESAMPLE`] on each thread has the function's next call measure again. Predicted between that and the budget, a call
 //! runs inline with the clock read after 1, 2, 4, ... items and sends the rest to the workers
 //! if the budget is spent. Predicted big, it goes parallel at once.
 //!
 //! What this cannot see: a function whose items become far more expensive from one call to the
 //! next (their cost depends on their input) keeps running inline, on the old prediction, until
-//! its next measured call: up to [`RESAMPLE`] - 1 calls on a thread, each as slow as its items
+//! its next measured call: up to [`RESAMPLE`] calls on a thread, each as slow as its items
 //! now are. And items that wait for each other must all run at once, which a call with at least
 //! two items per worker no longer promises once it runs inline. `Jobs::adaptive(false)` keeps
 //! such calls on the workers.
@@ -30,7 +30,8 @@ pub(crate) const INLINE_BUDGET: Duration = Duration::from_micros(BUDGET_MICROS);
 
 const BUDGET_MICROS: u64 = 20;
 
-/// One inline call in this many (per thread) measures the cost again.
+/// One inline call in this many (per thread) has the next call of its function measure the
+/// cost again.
 pub(crate) const RESAMPLE: u32 = 1024;
 
 /// What the runtime has learned about the cost of one function's items: kept in a `static`
@@ -38,7 +39,8 @@ pub(crate) const RESAMPLE: u32 = 1024;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Cost {
-    /// Picoseconds per item, 0 while unknown.
+    /// Picoseconds per item (an even number), 0 while unknown; plus 1 when the next call is to
+    /// measure again ([`Cost::measure_next`]).
     picos_per_item: AtomicU64,
 }
 
@@ -60,19 +62,28 @@ impl Cost {
         }
     }
 
-    /// The predicted work of `items` items in picoseconds, if anything is known.
+    /// Has the next call measure its cost again (it clears this by recording).
+    #[cold]
+    fn measure_next(&self) {
+        self.picos_per_item.fetch_or(1, Ordering::Relaxed);
+    }
+
+    /// The predicted work of `items` items in picoseconds, if anything is known, and whether
+    /// this call is to measure again.
     #[inline]
-    fn predicted_picos(&self, items: usize) -> Option<u64> {
-        let picos = self.picos_per_item.load(Ordering::Relaxed);
-        (picos != 0).then(|| picos.saturating_mul(items as u64))
+    fn predicted_picos(&self, items: usize) -> Option<(u64, bool)> {
+        let raw = self.picos_per_item.load(Ordering::Relaxed);
+        let picos = raw & !1;
+        (picos != 0).then(|| (picos.saturating_mul(items as u64), raw & 1 != 0))
     }
 }
 
-/// Picoseconds per item (never 0, which means unknown).
+/// Picoseconds per item, rounded down to an even number (never 0, which means unknown; the
+/// lowest bit is [`Cost::measure_next`]'s).
 fn per_item(elapsed: Duration, items: usize) -> Option<u64> {
     (items != 0).then(|| {
         let picos = elapsed.as_nanos().saturating_mul(1000) / items as u128;
-        u64::try_from(picos).unwrap_or(u64::MAX).max(2)
+        u64::try_from(picos).unwrap_or(u64::MAX).max(2) & !1
     })
 }
 
@@ -99,9 +110,10 @@ pub(crate) enum Plan {
 ///
 /// Inline is never chosen for a call of unknown length or of fewer than two items per worker:
 /// such items may wait for each other (a barrier, a rendezvous), which works only if they all
-/// run at once. Below 5 us of predicted work a call runs inline with no clock read
-/// (one in [`RESAMPLE`] measures again); from there to the budget it runs inline with the
-/// clock watching, and sends the rest to the workers if the prediction was wrong.
+/// run at once. Below 5 us of predicted work a call runs inline with no clock read (and
+/// [`inline_done`] after it has one call in [`RESAMPLE`] ask the next to measure again); from
+/// there to the budget it runs inline with the clock watching, and sends the rest to the
+/// workers if the prediction was wrong.
 #[inline]
 pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) -> Plan {
     let (Some(cost), Some(items)) = (cost, items) else {
@@ -112,9 +124,21 @@ pub(crate) fn plan(cost: Option<&Cost>, items: Option<usize>, workers: usize) ->
     }
     match cost.predicted_picos(items) {
         None => Plan::Parallel,
-        Some(predicted) if predicted >= BUDGET_PICOS => Plan::Parallel,
-        Some(predicted) if predicted >= TINY_PICOS || resample() => Plan::Measure,
+        Some((predicted, _)) if predicted >= BUDGET_PICOS => Plan::Parallel,
+        Some((predicted, again)) if predicted >= TINY_PICOS || again => Plan::Measure,
         Some(_) => Plan::Inline,
+    }
+}
+
+/// After a call that ran on [`Plan::Inline`]: one in [`RESAMPLE`] on each thread asks the next
+/// call of the function to measure its cost again. Counted after the work, not before it, so
+/// that the count is off the tiny call's path (before it, it cost a 10-item call about 1 ns).
+#[inline]
+pub(crate) fn inline_done(cost: Option<&Cost>) {
+    if let Some(cost) = cost
+        && resample()
+    {
+        cost.measure_next();
     }
 }
 
@@ -153,8 +177,8 @@ pub(crate) fn cost_of_call_site(caller: &'static Location<'static>) -> &'static 
     &slot.cost
 }
 
-/// Whether this inline call should measure again: one in [`RESAMPLE`] per thread. A thread
-/// local, not an atomic, so that tiny calls do not contend on one cache line.
+/// Whether this inline call should have the next one measure again: one in [`RESAMPLE`] per
+/// thread. A thread local, not an atomic, so that tiny calls do not contend on one cache line.
 #[inline]
 fn resample() -> bool {
     thread_local! {
@@ -188,15 +212,27 @@ mod tests {
     fn tiny_work_goes_inline_small_work_is_watched_and_big_work_goes_parallel() {
         let cost = Cost::new();
         cost.record(Duration::from_micros(1), 1_000); // 1 ns an item
-        let plans: Vec<Plan> = (0..RESAMPLE * 2)
-            .map(|_| plan(Some(&cost), Some(500), 2))
+        // As the engine does: an inline call reports it is done, a measured one records. The
+        // 1024th and 2048th inline calls (of this test's thread) each make the next measure.
+        let plans: Vec<Plan> = (0..RESAMPLE * 2 + 2)
+            .map(|_| {
+                let planned = plan(Some(&cost), Some(500), 2);
+                match planned {
+                    Plan::Inline => inline_done(Some(&cost)),
+                    _ => cost.record(Duration::from_nanos(500), 500),
+                }
+                planned
+            })
             .collect();
         let measured = plans.iter().filter(|p| **p == Plan::Measure).count();
-        assert_eq!(measured, 2, "one call in {RESAMPLE} measures again");
+        assert_eq!(
+            measured, 2,
+            "one call in {RESAMPLE} has the next measure again"
+        );
         assert!(plans.iter().all(|p| *p != Plan::Parallel));
         assert_eq!(plan(Some(&cost), Some(10_000), 2), Plan::Measure);
         assert_eq!(plan(Some(&cost), Some(1_000_000), 2), Plan::Parallel);
-        assert_eq!(cost.predicted_picos(3), Some(3_000));
+        assert_eq!(cost.predicted_picos(3), Some((3_000, false)));
         cost.record(Duration::from_millis(1), 10); // the function became slow
         assert_eq!(plan(Some(&cost), Some(10), 2), Plan::Parallel);
     }

@@ -1,9 +1,10 @@
 //! The engine of `par_comp!`: nested `for` clauses as nested parallel loops.
 //!
 //! How the iteration space is split: every `for` clause is a rayon parallel loop over its
-//! iterable, gathered into a `Vec` (the leftmost once, before anything runs; each later one
-//! once per binding of the clauses before it, inside the task of that binding, exactly as the
-//! sequential comprehension evaluates them). Inner loops run in the same pool as the outer one,
+//! iterable. The leftmost is evaluated once, before anything runs, and read in place when
+//! `par_comp!` found it splittable where it lies (see [`crate::InPlace`]), else gathered into a
+//! `Vec`; each later one is gathered once per binding of the clauses before it, inside the task
+//! of that binding, exactly as the sequential comprehension evaluates them. Inner loops run in the same pool as the outer one,
 //! so rayon's work stealing splits whichever level has work: `for x in 0..2 for y in 0..N`
 //! keeps every worker busy though the outer loop has two items. Results are concatenated in
 //! the order of the sequential comprehension.

@@ -1,8 +1,9 @@
 //! The ordered fan-out engine: one result per input item, in input order.
 //!
-//! Items from an iterable are gathered into a `Vec` (free when it already is one: `collect`
-//! reuses a `vec::IntoIter`'s buffer); items from a parallel iterator ([`from_par_iter`]) are
-//! read in place. Either way rayon's indexed `enumerate().map().collect()` path writes every
+//! Items from an iterable are gathered into a `Vec` when the call goes parallel (free when it
+//! already is one: `collect` reuses a `vec::IntoIter`'s buffer); items from a parallel iterator
+//! ([`from_par_iter`]) and the iterables that `par_comp!` finds splittable where they lie
+//! ([`crate::InPlace`]) are read in place. Either way rayon's indexed `enumerate().map().collect()` path writes every
 //! result straight into its slot of the output; rayon splits the index range adaptively and
 //! steals work between workers. Nothing is allocated per item. Small work runs inline (see
 //! [`crate::adaptive`]).
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, plan};
+use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, inline_done, plan};
 use crate::bounds::{One, SendItem, Sendable};
 use crate::guard::GuardedMap;
 use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
@@ -127,7 +128,9 @@ where
         // The tiny call's path stays small, with the rest out of line: the code of a
         // parallel call in this function would cost a tiny call more than its work.
         if plan == Plan::Inline {
-            map_inline(items, self.f)
+            let results = map_inline(items, self.f);
+            inline_done(self.cost);
+            results
         } else {
             or_raise(self.not_inline(items, plan, workers))
         }
@@ -138,7 +141,11 @@ where
         let workers = self.jobs.workers();
         let len = items.len();
         or_raise(match self.plan(len, workers) {
-            Plan::Inline => sequentially(items, InlineRun(self.f)),
+            Plan::Inline => {
+                let results = sequentially(items, InlineRun(self.f));
+                inline_done(self.cost);
+                results
+            }
             // Predicted small: read inline and timed (a producer cannot hand its rest to the
             // workers half-way, so there is no escape; the prediction bounds the run).
             Plan::Measure => self.timed(len, || sequentially(items, InlineRun(self.f))),
@@ -157,7 +164,11 @@ where
             return self.sequential(items.into_iter());
         };
         match self.plan(len, workers) {
-            Plan::Inline => items.map_inline(self.f),
+            Plan::Inline => {
+                let results = items.map_inline(self.f);
+                inline_done(self.cost);
+                results
+            }
             plan => or_raise(self.in_place_not_inline(items, plan, len, workers)),
         }
     }
