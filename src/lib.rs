@@ -192,11 +192,146 @@ pub struct ReadmeDoctests;
 // Lets the macros' absolute paths (`::parallelize::...`) resolve in this crate's own tests.
 extern crate self as parallelize;
 
-pub use parallelize_macros::{delayed, par_comp, parallelized};
+pub use parallelize_macros::parallelized;
 pub use parallelize_runtime::{
     Delayed, IntoItems, Jobs, JobsError, ParItems, SendArgument, SendHeld, SendResult, TryOutput,
     from_par_iter, par_map, pool_parallelize, rayon, try_par_map,
 };
+
+/// A parallel list comprehension: Python's `[f(x) for x in xs if p(x)]`, run on a pool, in
+/// order.
+///
+/// ```
+/// use parallelize::par_comp;
+///
+/// let v = par_comp![x * y for x in 0..10 for y in x..x + 10 if (x + y) % 3 == 0];
+///
+/// // The same, sequentially:
+/// let mut expected = Vec::new();
+/// for x in 0..10 {
+///     for y in x..x + 10 {
+///         if (x + y) % 3 == 0 {
+///             expected.push(x * y);
+///         }
+///     }
+/// }
+/// assert_eq!(v, expected);
+///
+/// let words = ["apple", "kiwi", "fig"];
+/// let long = par_comp![w.to_uppercase() for w in &words if w.len() > 3; njobs = 2];
+/// assert_eq!(long, ["APPLE", "KIWI"]);
+/// ```
+///
+/// Grammar: `par_comp![EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?]`.
+///
+/// - The result is a `Vec`, **in the order the sequential comprehension gives**: clauses nest
+///   left to right, as in Python. Only the leftmost iterable is evaluated before the loop;
+///   each later iterable is evaluated once per binding of the clauses before it, and may use
+///   those bindings (`for y in 0..x`). An `if` may be an `if let PAT = EXPR`, whose bindings
+///   the later clauses and the element can use.
+/// - `EXPR` is any expression (`if`/`else`, blocks, closures, method chains, macros, another
+///   `par_comp!`); `PAT` any irrefutable pattern.
+/// - Every part may borrow local data, no `'static` needed. Unlike a sequential loop, the
+///   items of the iterables must be `Send` (they move to workers), the elements `Send` (they
+///   move back), and what the clauses use from outside or from earlier bindings `Sync` (every
+///   worker reads it).
+/// - The element, the conditions and the later iterables run in closures on the workers, so
+///   they cannot `return` from the caller's function, use `?` on it, or `.await` (each is a
+///   compile error that says so), nor assign to the caller's variables (rustc refuses that:
+///   compute values, or use atomics or a `Mutex`). The leftmost iterable and `njobs` are
+///   evaluated by the caller, where all of these work.
+/// - `; njobs = JOBS` takes anything `Into<Jobs>` (`4`, `-1`, a `Jobs`); without it, all cores.
+///
+/// # How the iteration space is split
+///
+/// Each `for` clause is a rayon parallel loop over its iterable, and the loops of inner clauses
+/// run, nested, in the same pool. The leftmost iterable is read in place when rayon can split
+/// it where it lies (a `Vec`, a slice or an array, owned or borrowed; `v.iter()`; an integer
+/// range), and gathered into a `Vec` otherwise; inner iterables are gathered. rayon's work stealing then splits
+/// whichever level has the work: `for x in 0..2 for y in 0..100_000` keeps every worker busy
+/// though the outer loop has two items. A comprehension with one `for` and no `if` takes the
+/// same path as `par_map` (one result per item, written straight into place).
+///
+/// # Panics
+///
+/// If the element or a clause panics, no new item of the leftmost iterable starts, and the
+/// panic reaches the caller as `item {index} panicked: {message}`, with the index in the
+/// leftmost iterable. Also if `njobs` is `0`.
+///
+/// (A declarative macro that hands its input, with this crate's path, to the procedural macro
+/// that does the work: the expansion then finds this crate however your `Cargo.toml` names it,
+/// and through any crate that re-exports it.)
+#[macro_export]
+macro_rules! par_comp {
+    ($($comprehension:tt)*) => {
+        $crate::__private::par_comp!($crate; $($comprehension)*)
+    };
+}
+
+/// Captures a call for `pool_parallelize`: the callee and its arguments are evaluated now, the
+/// call runs later, on a worker.
+///
+/// ```
+/// use parallelize::{Delayed, delayed, pool_parallelize};
+///
+/// fn pow(x: f64, y: f64) -> f64 { x.powf(y) }
+/// struct Model { weight: f64 }
+/// impl Model {
+///     fn score(&self, x: &[f64]) -> f64 { x.iter().sum::<f64>() * self.weight }
+/// }
+///
+/// let model = Model { weight: 0.5 };
+/// let x = vec![1.0, 3.0];
+/// let tasks: Vec<Delayed<'_, f64>> = vec![
+///     delayed!(pow(2.0, 3.0)),          // a path call
+///     delayed!(model.score(&x)),        // a method call: `model` is borrowed
+///     delayed!((|v: f64| v + 1.0)(1.0)), // a closure call
+/// ];
+/// assert_eq!(pool_parallelize(tasks, 4), [8.0, 2.0, 2.0]);
+/// ```
+///
+/// Every task has the one type `Delayed<'a, R>` whatever the callee, so calls of different
+/// functions with one result type go in one batch; `'a` is the lifetime of what the call
+/// borrows.
+///
+/// What is evaluated when `delayed!` runs, in order, and moved into the task:
+///
+/// - each argument (an argument `&temporary`, such as `&vec![1, 2]`, is held by the task and
+///   lent to the call);
+/// - a method's receiver: a place (`model`, `self.model`, `models[i]`) is held by copy when its
+///   type is `Copy` (a `&Model` loop variable, a number) and by reference otherwise (an owned
+///   `Model`, which many tasks can then share); any other receiver (`text.split(',')`) by value;
+/// - a callee that is neither a path nor a closure (`make_f()(x)`, `(self.callback)(x)`).
+///
+/// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure is
+/// called as written, and closure arguments stay in the call (making a closure does nothing
+/// observable, and there the callee gives it its parameter types): what they use from
+/// outside, the task borrows. Method lookup happens in the task, on what it holds, so a place
+/// receiver serves methods that take `&self` (and, when `Copy`, `self`). A method that takes
+/// `&mut self` cannot be delayed on a place: the task holds a copy or a shared borrow, and
+/// changing a copy where the sequential call changes the original would be a silent surprise,
+/// so it does not compile (rustc: "cannot borrow ... as mutable"). Neither can one that
+/// takes a non-`Copy` place by value ("cannot move out of a shared reference"). Write the
+/// receiver as an argument instead: `delayed!(Vec::pop(&mut stack))` lends `stack` to the
+/// task, `delayed!(String::into_bytes(s))` moves `s` into it, and for a handle whose `&mut
+/// self` methods are implemented on `&T` (`Read for &File`), `delayed!((&file).read_to_end(&mut
+/// buf))` gives the task the reference itself. Likewise a method that returns a
+/// reference into a `Copy` receiver (`array.first()` on an array) would return it into the
+/// task's copy: write `delayed!(<[u8]>::first(&array))`.
+///
+/// Arguments are evaluated into a value the task owns, like `let` bindings: one that borrows a
+/// temporary (`vec![1, 2].as_slice()`, `words().split(' ')`) does not compile, for the
+/// temporary is gone when the `delayed!` statement ends. Bind the temporary to a variable
+/// first. Everything the task holds must be `Send`, and everything it borrows `Sync`.
+///
+/// (A declarative macro that hands its input, with this crate's path, to the procedural macro
+/// that does the work, as [`par_comp!`] does.)
+#[macro_export]
+macro_rules! delayed {
+    ($($call:tt)*) => {
+        $crate::__private::delayed!($crate; $($call)*)
+    };
+}
 
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
 pub mod prelude {
@@ -209,6 +344,7 @@ pub mod prelude {
 /// What the macros' expansions call. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use parallelize_macros::{delayed, par_comp};
     pub use parallelize_runtime::{
         Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
         SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, kind, map_items,

@@ -22,11 +22,12 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprCall, ExprMethodCall, Ident};
 
-/// The task's expansion, or a `compile_error!` spanned on the offending token.
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
+/// The task's expansion, or a `compile_error!` spanned on the offending token. `krate` is the
+/// path of the `parallelize` crate (the facade's `$crate`).
+pub(crate) fn expand(input: TokenStream, krate: &TokenStream) -> TokenStream {
     match one_expression
         .parse2(input)
-        .and_then(|call| expand_call(&call))
+        .and_then(|call| expand_call(&call, krate))
     {
         Ok(tokens) => tokens,
         Err(error) => error.into_compile_error(),
@@ -48,10 +49,14 @@ fn one_expression(input: ParseStream) -> syn::Result<Expr> {
     Ok(expr)
 }
 
-fn expand_call(call: &Expr) -> syn::Result<TokenStream> {
+fn expand_call(call: &Expr, krate: &TokenStream) -> syn::Result<TokenStream> {
+    let held = Held {
+        krate: krate.clone(),
+        ..Held::default()
+    };
     match peel(call) {
-        Expr::Call(call) => Ok(path_call(call)),
-        Expr::MethodCall(call) => Ok(method_call(call)),
+        Expr::Call(call) => Ok(path_call(held, call)),
+        Expr::MethodCall(call) => Ok(method_call(held, call)),
         other => Err(syn::Error::new_spanned(
             other,
             "`delayed!` takes a call: `delayed!(f(a, b))`, `delayed!(obj.method(a))` or `delayed!((|x| x + 1)(a))`",
@@ -75,6 +80,8 @@ struct Held {
     values: Vec<TokenStream>,
     /// The names the task binds them to, `mut` for values the task owns outright.
     names: Vec<TokenStream>,
+    /// The path of the `parallelize` crate.
+    krate: TokenStream,
 }
 
 impl Held {
@@ -92,7 +99,8 @@ impl Held {
         // of the hold they would set off `unused_parens` on the user's tokens.
         let expr = peel(expr);
         if is_place(expr) {
-            let value = quote!((&::parallelize::__private::Receiver(&#expr)).held());
+            let krate = &self.krate;
+            let value = quote!((&#krate::__private::Receiver(&#expr)).held());
             self.hold_as(name, &value, expr.span(), false)
         } else {
             self.hold(name, expr)
@@ -102,11 +110,14 @@ impl Held {
     /// Holds `value`, checked to be `Send` at `span`, where the user wrote it, in the crate's
     /// words.
     fn hold_as(&mut self, name: &str, value: &TokenStream, span: Span, mutable: bool) -> Ident {
+        // Located where the user wrote the value, so that rustc's notes about the binding
+        // point there rather than into the facade's `macro_rules!` wrapper.
         let ident = Ident::new(
             &format!("__parallelize_{name}{}", self.names.len()),
-            Span::mixed_site(),
+            Span::mixed_site().located_at(span),
         );
-        let held = quote_spanned!(span=> ::parallelize::__private::held);
+        let krate = &self.krate;
+        let held = quote_spanned!(span=> #krate::__private::held);
         self.values.push(quote!(#held(#value)));
         let mutability = mutable.then(|| quote!(mut));
         self.names.push(quote!(#mutability #ident));
@@ -140,19 +151,20 @@ impl Held {
         let held = Ident::new("__parallelize_held", Span::mixed_site());
         let values = &self.values;
         let names = &self.names;
+        let krate = &self.krate;
         quote! {
             {
                 #[allow(unused_imports)]
-                use ::parallelize::__private::{HoldCopy as _, HoldRef as _};
+                use #krate::__private::{HoldCopy as _, HoldRef as _};
                 // `held((a + b))` for an argument `&(a + b)`: the user's parentheses, needed
                 // there, must not read as unused here.
                 #[allow(unused_parens, unused_braces)]
-                let #held = ::parallelize::__private::Owned((#(#values,)*));
-                ::parallelize::__private::Delayed::new(|| {
+                let #held = #krate::__private::Owned((#(#values,)*));
+                #krate::__private::Delayed::new(|| {
                     // A call of `into_inner` takes all of `held`: a pattern would let the
                     // closure capture its fields one by one, by reference where `Copy`.
                     #[allow(unused_mut)]
-                    let (#(#names,)*) = ::parallelize::__private::Owned::into_inner(#held);
+                    let (#(#names,)*) = #krate::__private::Owned::into_inner(#held);
                     #call
                 })
             }
@@ -176,8 +188,7 @@ fn is_place(expr: &Expr) -> bool {
 /// A callee written as a path (`pow`, `f64::max`, a closure in a variable) or as a closure has
 /// nothing to evaluate: the task calls it as written, borrowing a closure variable. Any other
 /// callee is evaluated now (`make_f()(x)`, `(self.callback)(x)`).
-fn path_call(call: &ExprCall) -> TokenStream {
-    let mut held = Held::default();
+fn path_call(mut held: Held, call: &ExprCall) -> TokenStream {
     let func = peel(&call.func);
     let callee = match func {
         Expr::Path(_) | Expr::Closure(_) => quote!((#func)),
@@ -193,8 +204,7 @@ fn path_call(call: &ExprCall) -> TokenStream {
 
 /// `obj.method(a)`: the receiver (see [`Held::hold_place_or_value`]), then each argument, in
 /// order.
-fn method_call(call: &ExprMethodCall) -> TokenStream {
-    let mut held = Held::default();
+fn method_call(mut held: Held, call: &ExprMethodCall) -> TokenStream {
     let receiver = held.hold_place_or_value("receiver", &call.receiver);
     let arguments = held.arguments(call.args.iter());
     let method = &call.method;

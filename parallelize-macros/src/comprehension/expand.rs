@@ -23,8 +23,8 @@ struct Level<'a> {
     conditions: Vec<&'a Expr>,
 }
 
-pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
-    let krate = quote!(::parallelize);
+/// `krate` is the path of the `parallelize` crate (the facade's `$crate`).
+pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> TokenStream {
     let njobs = comprehension.njobs.as_ref().map_or_else(
         || quote!(#krate::__private::Jobs::all()),
         ToTokens::to_token_stream,
@@ -49,11 +49,10 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     }
     let element = &comprehension.element;
     let span = outer.clause.iter.span();
-    // Located at the user's iterable, so that errors about its items are reported there.
-    let iterable = Ident::new(
-        "__parallelize_iterable",
-        Span::mixed_site().located_at(span),
-    );
+    // The user's iterable's span, so that errors about its items are reported there. (Only
+    // its location with mixed-site hygiene is not enough: under the facade's `macro_rules!`
+    // wrapper rustc then reports the whole macro call. The name is one no user writes.)
+    let iterable = Ident::new("__parallelize_iterable", span);
     let pat = closure_pattern(&outer.clause.pat);
     // The runtime call is spanned at the leftmost iterable and the closures at the element,
     // so that an item or an element that cannot cross threads is reported on its own tokens.
@@ -67,7 +66,7 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
         // The comprehension's cost per item, learned across runs: small runs go inline.
         let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
         return in_place(
-            &krate,
+            krate,
             &outer.clause.iter,
             &iterable,
             &quote! {
@@ -99,7 +98,7 @@ pub(crate) fn expand(comprehension: &Comprehension) -> TokenStream {
     let comprehension = quote_spanned!(span=> #krate::__private::comprehension);
     let closure = quote_spanned!(element_span=> |#level: #krate::__private::Level, #pat| #body);
     in_place(
-        &krate,
+        krate,
         &outer.clause.iter,
         &iterable,
         &quote!(#comprehension(#items, #njobs, #closure)),

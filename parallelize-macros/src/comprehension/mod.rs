@@ -8,11 +8,12 @@ mod validate;
 use proc_macro2::TokenStream;
 
 /// The comprehension's expansion, or a `compile_error!` spanned on the offending token.
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
+/// `krate` is the path of the `parallelize` crate.
+pub(crate) fn expand(input: TokenStream, krate: &TokenStream) -> TokenStream {
     match parse::comprehension(input)
         .and_then(|comprehension| validate::validate(&comprehension).map(|()| comprehension))
     {
-        Ok(comprehension) => expand::expand(&comprehension),
+        Ok(comprehension) => expand::expand(&comprehension, krate),
         Err(error) => error.into_compile_error(),
     }
 }
