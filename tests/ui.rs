@@ -1,12 +1,22 @@
 //! Compile-time behaviour of the macros, through trybuild: `tests/ui/pass` must compile,
 //! `tests/ui/fail` must fail with the `.stderr` beside each case.
 //!
-//! The goldens were made with the compiler named in `rust-version` (Cargo.toml); regenerate
-//! them with `TRYBUILD=overwrite cargo test --test ui` and read every one you commit.
+//! The goldens were made with Rust 1.95, the compiler named in `rust-version` (Cargo.toml),
+//! and are checked only there: another compiler words its errors differently, which is not a
+//! failure of this crate, so on it `ui_fail` is ignored with a message that says why (run it
+//! anyway with `cargo test --test ui -- --ignored`). Regenerate the goldens with
+//! `TRYBUILD=overwrite cargo test --test ui` and read every one you commit.
 
 #[test]
-fn ui() {
-    let cases = trybuild::TestCases::new();
-    cases.pass("tests/ui/pass/*.rs");
-    cases.compile_fail("tests/ui/fail/*.rs");
+fn ui_pass() {
+    trybuild::TestCases::new().pass("tests/ui/pass/*.rs");
+}
+
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the compile-fail goldens were made with Rust 1.95; other compilers word errors differently"
+)]
+#[test]
+fn ui_fail() {
+    trybuild::TestCases::new().compile_fail("tests/ui/fail/*.rs");
 }
