@@ -43,6 +43,101 @@ pub(crate) fn companions(
     Ok(tokens)
 }
 
+/// Hidden stand-ins for the companions of a function the attribute refused: they exist, so
+/// that calls of them add no "cannot find function" to the one error that says what is wrong,
+/// and they never run (the crate does not compile). Each takes anything for `args` and
+/// `njobs`, a method's takes `&self`, and each returns what the companion would, as far as
+/// the signature tells without the refused parts: `Vec<R>` (and `Result<Vec<T>, E>` for
+/// `NAME_try_par`) when the result type borrows nothing, else `!`.
+pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
+    let krate: Path = krate
+        .cloned()
+        .unwrap_or_else(|| parse_quote!(::parallelize));
+    let sig = &item.sig;
+    let vis = &item.vis;
+    let receiver = sig.receiver().map(|_| quote!(&self,));
+    let unsafety = &sig.safety;
+    let output = match &sig.output {
+        syn::ReturnType::Default => None,
+        syn::ReturnType::Type(_, ty) => Some(&**ty),
+    };
+    // The function's generics only where its result needs them: a parameter that the stand-in
+    // does not use could not be inferred at the call, one more error.
+    let generic_names: Vec<String> = sig
+        .generics
+        .params
+        .iter()
+        .map(|param| match param {
+            GenericParam::Type(param) => param.ident.to_string(),
+            GenericParam::Const(param) => param.ident.to_string(),
+            GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
+        })
+        .collect();
+    let needs_generics = output.is_some_and(|ty| mentions(ty.to_token_stream(), &generic_names));
+    let (params, where_clause) = if needs_generics {
+        (
+            sig.generics.params.clone(),
+            sig.generics.where_clause.clone(),
+        )
+    } else {
+        (syn::punctuated::Punctuated::new(), None)
+    };
+    let borrows = output.is_some_and(|ty| {
+        ty.to_token_stream().into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+            _ => false,
+        })
+    });
+    let stand_in = |name: Ident, returns: TokenStream| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_variables, dead_code, clippy::all)]
+            #vis #unsafety fn #name<#params>(
+                #receiver
+                __parallelize_args: impl ::core::marker::Sized,
+                __parallelize_njobs: impl ::core::marker::Sized,
+            ) -> #returns #where_clause {
+                ::core::unreachable!("a stand-in for a companion that `#[parallelized]` refused")
+            }
+        }
+    };
+    let ident = &sig.ident;
+    let unit: syn::Type = parse_quote!(());
+    let result = output.unwrap_or(&unit);
+    let mut tokens = if borrows {
+        stand_in(format_ident!("{}_par", ident), quote!(!))
+    } else {
+        stand_in(
+            format_ident!("{}_par", ident),
+            quote!(::std::vec::Vec<#result>),
+        )
+    };
+    if output.is_some_and(super::model::is_result_path) {
+        let try_output = quote!(#krate::__private::TryOutput);
+        let returns = if borrows {
+            quote!(!)
+        } else {
+            quote! {
+                ::core::result::Result<
+                    ::std::vec::Vec<<#result as #try_output>::Ok>,
+                    <#result as #try_output>::Err,
+                >
+            }
+        };
+        tokens.extend(stand_in(format_ident!("{}_try_par", ident), returns));
+    }
+    tokens
+}
+
+/// Whether `tokens` use any of `names` as an identifier, at any depth.
+fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => names.contains(&ident.to_string()),
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), names),
+        _ => false,
+    })
+}
+
 /// For a function taken to be free (no `self`, no `Self`, no `associated` option): a hidden
 /// function defined beside it and called by the companions, so that a companion calls the
 /// function it was made for or does not compile.

@@ -14,8 +14,8 @@ use args::Options;
 use model::{Function, ItemFn};
 
 /// The user's item, unchanged, followed by its companions, or by the errors that explain why
-/// there are none. The item is kept on error so that one mistake gives one message, not also
-/// a cascade of "cannot find function".
+/// there are none. The item is kept on error, with hidden stand-ins for its companions, so that
+/// one mistake gives one message, not also a "cannot find function" at every call.
 ///
 /// `place` is the attribute's line and column, which name the hidden items that this
 /// expansion alone defines.
@@ -30,6 +30,7 @@ pub(crate) fn expand(
     };
     let options = Options::parse(options);
     let associated = options.as_ref().ok().and_then(|options| options.associated);
+    let krate = options.as_ref().ok().map(|options| options.krate.clone());
     let function = Function::from_item(&parsed, associated);
     let companions = match (options, function) {
         (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options, place),
@@ -41,7 +42,12 @@ pub(crate) fn expand(
     };
     match companions {
         Ok(companions) => quote!(#item #companions),
-        Err(error) => with_error(item, error),
+        Err(error) => {
+            let stand_ins = expand::stand_ins(&parsed, krate.as_ref());
+            let mut tokens = with_error(item, error);
+            tokens.extend(stand_ins);
+            tokens
+        }
     }
 }
 

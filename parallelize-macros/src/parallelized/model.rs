@@ -289,7 +289,7 @@ fn peel(ty: &Type) -> &Type {
 
 /// Whether `ty` is written as a path whose last segment is `Result` (`Result<T, E>`,
 /// `io::Result<T>`, `anyhow::Result<T>`...).
-fn is_result_path(ty: &Type) -> bool {
+pub(crate) fn is_result_path(ty: &Type) -> bool {
     match peel(ty) {
         Type::Path(path) if path.qself.is_none() => path
             .path
