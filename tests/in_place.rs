@@ -3,9 +3,12 @@
 //! either way the answer is the sequential comprehension's. And the tiny path takes the plain
 //! loop's shape whatever the input.
 
-use std::collections::BTreeSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::collections::{BTreeSet, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use parallelize::__private::serial_gathers;
 use parallelize::{Jobs, par_comp, par_map, parallelized};
@@ -100,7 +103,7 @@ fn every_integer_range_gives_the_sequential_answer() {
             i8::MIN..i8::MAX, i8::MIN..=i8::MAX, 0..=u8::MAX, u16::MAX - 300..=u16::MAX,
             u32::MAX - 99..u32::MAX, i64::MIN..i64::MIN + 300, i64::MAX - 3..=i64::MAX,
             u64::MAX - 700..=u64::MAX, usize::MAX - 10..usize::MAX, isize::MIN..=isize::MIN + 9,
-            -3_i16..=3,
+            -3_i16..=3, 0..300_u128, -5_i128..=5,
         );
     }
 }
@@ -270,4 +273,99 @@ fn a_function_called_with_very_different_sizes_takes_the_right_path_each_time() 
         1,
         "100,000 items ran inline after a small call"
     );
+}
+
+fn wide(x: u128) -> u128 {
+    x * 3
+}
+
+#[test]
+fn ranges_whose_integer_type_is_inferred_later_still_compile() {
+    // The range's type is not known when `par_comp!` picks its source: `u128` and `i128`
+    // (found by a review: these stopped compiling when only 64-bit ranges were in place).
+    assert_eq!(par_comp![wide(x) for x in 0..4; njobs = 2], [0, 3, 6, 9]);
+    assert_eq!(par_comp![x * 3_i128 for x in 0..4], [0, 3, 6, 9]);
+}
+
+#[test]
+fn temporaries_of_a_one_for_iterable_end_with_the_comprehension() {
+    // As before the in-place dispatch: the guard is gone by the end of the expression.
+    let m = Mutex::new(vec![1, 2, 3]);
+    let seen = par_comp![x + 1 for x in m.lock().unwrap().clone(); njobs = 2].len()
+        + usize::from(m.try_lock().is_err());
+    assert_eq!(seen, 3);
+}
+
+/// Spins for `micros` microseconds: work that cannot finish sooner.
+fn spin(micros: u64) {
+    let until = Instant::now() + Duration::from_micros(micros);
+    while Instant::now() < until {}
+}
+
+fn timed_items(items: &[u64], micros: u64, threads: &Mutex<HashSet<thread::ThreadId>>) -> Vec<u64> {
+    par_comp![{
+        spin(micros);
+        threads.lock().unwrap().insert(thread::current().id());
+        x
+    } for &x in items; njobs = 2]
+}
+
+#[test]
+fn a_measured_in_place_call_hands_the_rest_to_the_workers_once_over_budget() {
+    let threads = Mutex::new(HashSet::new());
+    let items: Vec<u64> = (0..40).collect();
+    // Learns at least 1 us an item (the first call goes parallel, and its items spin 1 us).
+    assert_eq!(timed_items(&items, 1, &threads), items);
+    // 10 items are then predicted at 10 us or more: never inline without the clock (that is
+    // below 5 us), so measured inline, or parallel. They now take 2 ms each: the first one
+    // spends the budget, and the rest must go to the workers.
+    threads.lock().unwrap().clear();
+    assert_eq!(timed_items(&items[..10], 2_000, &threads), &items[..10]);
+    assert!(
+        threads.lock().unwrap().len() >= 2,
+        "all ten 2 ms items ran on one thread"
+    );
+}
+
+struct Strange;
+
+impl Drop for Strange {
+    fn drop(&mut self) {
+        panic!("the payload's own drop");
+    }
+}
+
+#[test]
+fn an_item_panicking_with_a_payload_whose_drop_panics_does_not_abort() {
+    // Inline, one worker. (Dropping the payload while unwinding would abort the process.) The
+    // drop's own panic is what reaches the caller, as from the sequential loop's frame.
+    let payload =
+        catch_unwind(|| par_map(0..4_u8, 1, |x| if x == 2 { panic_any(Strange) } else { x }))
+            .unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the payload's own drop")
+    );
+}
+
+/// A result whose `Drop` panics when it holds 0; the size of [`Counted`], so that results
+/// replace the items in their buffer.
+struct Loud(u64, #[allow(dead_code)] &'static AtomicUsize);
+
+impl Drop for Loud {
+    fn drop(&mut self) {
+        assert!(self.0 != 0, "loud drop");
+    }
+}
+
+#[test]
+fn items_left_in_the_buffer_are_dropped_even_if_a_result_drop_panics() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    let input: Vec<Counted> = (0..4).map(|i| Counted(i, &DROPS)).collect();
+    let result = catch_unwind(AssertUnwindSafe(
+        || par_comp![{ assert!(c.0 != 1, "one"); Loud(c.0, c.1) } for c in input; njobs = 1],
+    ));
+    assert!(result.is_err());
+    // Items 0 and 1 went into calls; 2 and 3 stayed in the buffer: all four are dropped.
+    assert_eq!(DROPS.load(Ordering::Relaxed), 4);
 }

@@ -315,7 +315,12 @@ macro_rules! in_place_ranges {
     )*};
 }
 
-in_place_ranges!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+// All of them, 128-bit ones too (whose lengths may not fit a `usize`: those are read as the
+// plain iterator): `par_comp!` picks the in-place path for `0..n` before the integer type is
+// known, so a range of any integer type must have it.
+in_place_ranges!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 /// `par_comp!`'s choice of source for its leftmost iterable, made at compile time by method
 /// resolution (autoref specialisation): `(&Tag::of(&iterable)).__parallelize_kind()` finds

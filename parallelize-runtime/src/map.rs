@@ -263,8 +263,9 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         F: Fn(T) -> R + Sync,
     {
         if plan == Plan::Measure {
-            // As for a parallel source: the prediction bounds the run.
-            return self.timed(len, || Ok(items.map_inline(self.f)));
+            // As for any iterable: inline with the clock watching, the rest (gathered) to the
+            // workers once the budget is spent.
+            return self.not_inline(items.into_iter(), plan, workers);
         }
         self.on_workers(items.into_par(), len, workers)
     }
@@ -371,7 +372,7 @@ pub(crate) fn map_inline<T, R>(items: impl Iterator<Item = T>, f: &impl Fn(T) ->
         .map(
             |(index, item)| match catch_unwind(AssertUnwindSafe(|| f(item))) {
                 Ok(result) => result,
-                Err(payload) => item_panicked(index, &*payload),
+                Err(payload) => item_panicked(index, payload),
             },
         )
         .collect()
@@ -404,7 +405,7 @@ pub(crate) fn map_vec_inline<T, R>(items: Vec<T>, f: &impl Fn(T) -> R) -> Vec<R>
                 // into the panicking call, which dropped it), slots `index + 1..len` items;
                 // the buffer is the `Vec`'s, no longer used by anything else.
                 unsafe { abandon::<T, R>(slots, index, len, capacity) };
-                item_panicked(index, &*payload)
+                item_panicked(index, payload)
             }
         }
     }
@@ -424,26 +425,38 @@ pub(crate) fn map_vec_inline<T, R>(items: Vec<T>, f: &impl Fn(T) -> R) -> Vec<R>
 /// `index + 1..len` `T`s.
 #[cold]
 unsafe fn abandon<T, R>(slots: *mut T, index: usize, len: usize, capacity: usize) {
-    // SAFETY (all three): as the caller promises. The buffer is owned by an empty `Vec` first,
-    // so that it is freed however the drops below end.
-    let buffer = unsafe { Vec::from_raw_parts(slots, 0, capacity) };
-    unsafe {
-        ptr::drop_in_place(ptr::slice_from_raw_parts_mut(slots.cast::<R>(), index));
-        ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
-            slots.add(index + 1),
-            len - index - 1,
-        ));
+    /// Drops the items left when it is dropped: also if a result's `Drop` panics first.
+    struct Items<T>(*mut [T]);
+    impl<T> Drop for Items<T> {
+        fn drop(&mut self) {
+            // SAFETY: the slots of items not yet taken, which nothing else drops (see below).
+            unsafe { ptr::drop_in_place(self.0) }
+        }
     }
+    // SAFETY (all three): as the caller promises. The buffer is owned by an empty `Vec` first,
+    // and the items by `Items`, so that both are freed however the drop of the results ends.
+    let buffer = unsafe { Vec::from_raw_parts(slots, 0, capacity) };
+    let items = Items(ptr::slice_from_raw_parts_mut(
+        unsafe { slots.add(index + 1) },
+        len - index - 1,
+    ));
+    unsafe { ptr::drop_in_place(ptr::slice_from_raw_parts_mut(slots.cast::<R>(), index)) };
+    drop(items);
     drop(buffer);
 }
 
 /// Ends an inline call whose item `index` panicked with `payload`: unwinds with the payload
 /// `item {index} panicked: {message}`, as [`raise`] does for a parallel call. Raised with
 /// `resume_unwind`: the panic hook has reported the item's own panic, where it happened.
+///
+/// The item's payload is dropped first, before anything unwinds, so that a payload whose
+/// `Drop` panics cannot abort. The results made so far are dropped while unwinding, as a
+/// sequential `collect` drops them: a result whose `Drop` panics then aborts, as it would there.
 #[cold]
 #[inline(never)]
-fn item_panicked(index: usize, payload: &(dyn Any + Send)) -> ! {
-    let message = payload_message(payload);
+fn item_panicked(index: usize, payload: Box<dyn Any + Send>) -> ! {
+    let message = payload_message(&*payload);
+    drop(payload);
     resume_unwind(Box::new(format!("item {index} panicked: {message}")))
 }
 

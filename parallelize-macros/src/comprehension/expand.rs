@@ -65,7 +65,7 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
         let closure = quote_spanned!(element_span=> |#pat| #element);
         // The comprehension's cost per item, learned across runs: small runs go inline.
         let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
-        return in_place(
+        let run = in_place(
             krate,
             &outer.clause.iter,
             &iterable,
@@ -79,6 +79,8 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
                 )
             },
         );
+        // In a block, as this path always was: its temporaries end with it.
+        return quote!({ #run });
     }
 
     let level = Ident::new("__parallelize_level", Span::mixed_site());
@@ -108,8 +110,9 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
 /// `run` with `iterable` bound to the leftmost iterable `iter`, made the engine's items: read
 /// in place when rayon can split it where it lies (a `Vec`, a slice, an array, a range), else
 /// gathered. The choice is made at compile time by method resolution on the iterable's type
-/// (see `parallelize_runtime::kind`). A `match`, so that temporaries in `iter` live as long as
-/// they did as a call argument.
+/// (see `parallelize_runtime::kind`). A `match`, whose scrutinee's temporaries live to the end
+/// of the enclosing statement, as a call argument's do: the caller puts it in a block where the
+/// expansion had one (the one-`for` path, whose temporaries end with it).
 fn in_place(krate: &TokenStream, iter: &Expr, iterable: &Ident, run: &TokenStream) -> TokenStream {
     let kind = quote!(#krate::__private::kind);
     quote! {
