@@ -8,9 +8,6 @@ use super::args::Options;
 use super::model::{Function, ItemFn};
 use super::signature::{CompanionSignature, end_span, respan_path};
 
-/// The largest tuple of arguments whose components the runtime checks one by one.
-pub(crate) const MAX_TUPLE: usize = 16;
-
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     /// `NAME_par`: every result, in order.
@@ -240,7 +237,7 @@ fn companion(
     let results = Ident::new("__parallelize_results", Span::mixed_site());
     // How the item is checked to be `Send`: a tuple component by component (see
     // `parallelize_runtime::SendItem`), up to the arity that the runtime spells out.
-    let shape = if (2..=MAX_TUPLE).contains(&function.inputs.len()) {
+    let shape = if function.checked_by_component() {
         quote!(Tuple)
     } else {
         quote!(One)

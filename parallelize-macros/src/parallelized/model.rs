@@ -212,7 +212,26 @@ impl Function {
     pub(crate) fn in_impl(&self) -> bool {
         self.receiver.is_some() || self.associated
     }
+
+    /// Whether the companions' items are tuples whose components the runtime checks to be
+    /// `Send` one by one (its `Tuple` shape), each with an error on the user's own type.
+    pub(crate) fn checked_by_component(&self) -> bool {
+        (2..=MAX_TUPLE).contains(&self.inputs.len())
+    }
+
+    /// Whether the items are tuples wider than the runtime checks by component: they are
+    /// checked whole (plain `Send`), with rustc's own error.
+    pub(crate) fn wider_than_checked_tuples(&self) -> bool {
+        self.inputs.len() > MAX_TUPLE
+    }
 }
+
+/// The widest tuple of arguments whose components the runtime checks one by one: it has an
+/// `AllSend<Tuple>` impl for tuples of 2 to 16 components (`parallelize-runtime/src/bounds.rs`).
+/// The two are tied by the trybuild cases `arity_limit` (16 and 17 parameters compile and run)
+/// and `arity_limit_not_send` (at 16 the error names the component, at 17 rustc's): either
+/// number changed alone fails one of them.
+const MAX_TUPLE: usize = 16;
 
 /// Whether the signature or the body names `Self`, which only a function inside an impl can
 /// do. Items nested in the body (an `impl` of a local type) are their own scopes and skipped,

@@ -158,7 +158,7 @@ fn thread_bounds(
         })
         .collect();
     generic_names.push(Ident::new("Self", Span::call_site()));
-    let too_many = function.inputs.len() > super::expand::MAX_TUPLE;
+    let too_many = function.wider_than_checked_tuples();
     let pick = |ty: &Type, friendly: Path| -> Path {
         if too_many || function.in_impl() || mentions_any(ty, &generic_names) {
             parse_quote!(::core::marker::Send)
