@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
-use crate::panic::{Failure, call_item, guarded, raise};
+use crate::panic::{Failure, guarded, raise, run_or_stop};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -119,7 +119,7 @@ where
             let run = |item| (self.body)(level, item);
             items
                 .enumerate()
-                .flat_map(|(index, item)| call_item(cancel, index, &run, item))
+                .flat_map(|(index, item)| run_or_stop(cancel, index, &run, item))
                 .collect()
         })
     }
@@ -149,7 +149,7 @@ impl<B> Outer<'_, B> {
                     .with_min_len(lanes.min_len(len))
                     .enumerate()
                     .flat_map_iter(|(index, item)| {
-                        call_item(cancel, index, &run, item)
+                        run_or_stop(cancel, index, &run, item)
                             .into_iter()
                             .map(Sendable::<_, One>::new)
                     })

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{call_item, guarded, raise};
+use crate::panic::{guarded, raise, run_or_stop};
 use crate::pool::run_in_pool;
 use crate::{Jobs, SendResult};
 
@@ -85,7 +85,7 @@ where
             return tasks
                 .into_iter()
                 .enumerate()
-                .map(|(index, task)| call_item(cancel, index, &run, task))
+                .map(|(index, task)| run_or_stop(cancel, index, &run, task))
                 .collect();
         }
         let slots: Vec<Mutex<Slot<'a, R>>> = tasks
@@ -103,7 +103,7 @@ where
                 let Slot::Waiting(task) = std::mem::replace(&mut *lock(slot), Slot::Running) else {
                     unreachable!("pool_parallelize: task {index} was taken twice");
                 };
-                let result = call_item(cancel, index, &run, task);
+                let result = run_or_stop(cancel, index, &run, task);
                 *lock(slot) = Slot::Done(Sendable::new(result));
             }
         };

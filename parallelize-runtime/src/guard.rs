@@ -23,7 +23,7 @@ use rayon::iter::plumbing::{
 use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{Cancel, Cancelled, call_item};
+use crate::panic::{Cancel, Cancelled, run_or_stop};
 
 /// How long a block of items may take before the next look at the stop flag.
 const BLOCK_TIME: Duration = Duration::from_micros(10);
@@ -31,15 +31,31 @@ const BLOCK_TIME: Duration = Duration::from_micros(10);
 /// The most items in one block.
 const MAX_BLOCK: usize = 4096;
 
+/// What every piece of one guarded call shares: the function, the call's stop flag and panic
+/// record, and the sum of the runs' own time. Copied into each producer as rayon splits.
+pub(crate) struct Guard<'a, F> {
+    pub f: &'a F,
+    pub cancel: &'a Cancel,
+    /// The runs' own time, in nanoseconds, summed.
+    pub busy: &'a AtomicU64,
+}
+
+// By hand: derived, they would require `F: Copy`, and only references are copied.
+impl<F> Clone for Guard<'_, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F> Copy for Guard<'_, F> {}
+
 /// `base.map(f)` whose items are numbered from `offset` for panic reports, producing each
 /// result in a [`Sendable`] (results are `Send` only through it).
 pub(crate) struct GuardedMap<'a, P, F> {
     pub base: P,
-    pub f: &'a F,
-    pub cancel: &'a Cancel,
+    pub guard: Guard<'a, F>,
+    /// The index of `base`'s first item in the whole call.
     pub offset: usize,
-    /// The runs' own time, in nanoseconds, summed.
-    pub busy: &'a AtomicU64,
 }
 
 impl<P, F, R> ParallelIterator for GuardedMap<'_, P, F>
@@ -76,10 +92,8 @@ where
     fn with_producer<CB: ProducerCallback<Self::Item>>(self, callback: CB) -> CB::Output {
         self.base.with_producer(Wrap {
             callback,
-            f: self.f,
-            cancel: self.cancel,
+            guard: self.guard,
             offset: self.offset,
-            busy: self.busy,
         })
     }
 }
@@ -87,10 +101,8 @@ where
 /// Wraps the base's producer in a [`GuardedProducer`] on its way to rayon's callback.
 struct Wrap<'a, CB, F> {
     callback: CB,
-    f: &'a F,
-    cancel: &'a Cancel,
+    guard: Guard<'a, F>,
     offset: usize,
-    busy: &'a AtomicU64,
 }
 
 impl<T, R, CB, F> ProducerCallback<T> for Wrap<'_, CB, F>
@@ -104,21 +116,17 @@ where
     fn callback<P: Producer<Item = T>>(self, base: P) -> CB::Output {
         self.callback.callback(GuardedProducer {
             base,
-            f: self.f,
-            cancel: self.cancel,
+            guard: self.guard,
             offset: self.offset,
-            busy: self.busy,
         })
     }
 }
 
 struct GuardedProducer<'a, P, F> {
     base: P,
-    f: &'a F,
-    cancel: &'a Cancel,
+    guard: Guard<'a, F>,
     /// The index of `base`'s first item in the whole call.
     offset: usize,
-    busy: &'a AtomicU64,
 }
 
 impl<P, F, R> Producer for GuardedProducer<'_, P, F>
@@ -132,18 +140,18 @@ where
 
     fn into_iter(self) -> Self::IntoIter {
         // Rarely used (the engine's collect folds): guard each item, eagerly.
-        let (f, cancel) = (self.f, self.cancel);
+        let Guard { f, cancel, .. } = self.guard;
         self.base
             .into_iter()
             .enumerate()
-            .map(|(index, item)| Sendable::new(call_item(cancel, self.offset + index, f, item)))
+            .map(|(index, item)| Sendable::new(run_or_stop(cancel, self.offset + index, f, item)))
             .collect::<Vec<_>>()
             .into_iter()
     }
 
     fn min_len(&self) -> usize {
         // Stopped: the rest is one job, which ends at once.
-        if self.cancel.stopped() {
+        if self.guard.cancel.stopped() {
             usize::MAX
         } else {
             self.base.min_len()
@@ -159,28 +167,24 @@ where
         (
             GuardedProducer {
                 base: left,
-                f: self.f,
-                cancel: self.cancel,
+                guard: self.guard,
                 offset: self.offset,
-                busy: self.busy,
             },
             GuardedProducer {
                 base: right,
-                f: self.f,
-                cancel: self.cancel,
+                guard: self.guard,
                 offset: self.offset + index,
-                busy: self.busy,
             },
         )
     }
 
     fn fold_with<G: Folder<Self::Item>>(self, folder: G) -> G {
-        let (f, cancel) = (self.f, self.cancel);
+        let Guard { f, cancel, busy } = self.guard;
         let mut items = self.base.into_iter();
         let total = items.len();
         let started = Instant::now();
         // AssertUnwindSafe: after a panic the folder's partial results are dropped by its own
-        // destructor, never observed; `f`'s shared state is the caller's, as in `call_item`.
+        // destructor, never observed; `f`'s shared state is the caller's, as in `run_or_stop`.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut folder = folder;
             let mut block = 1;
@@ -208,7 +212,7 @@ where
             }
         }));
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.busy.fetch_add(nanos, Ordering::Relaxed);
+        busy.fetch_add(nanos, Ordering::Relaxed);
         match outcome {
             Ok(folder) => folder,
             // Another item's panic, passing through: keep unwinding.

@@ -14,6 +14,7 @@ mod jobs;
 mod map;
 mod panic;
 mod pool;
+mod try_map;
 mod try_output;
 
 pub use adaptive::Cost;
@@ -24,7 +25,8 @@ pub use items::{
     Driver, InPlace, InPlaceItems, IntoItems, ParItems, from_par_iter, kind, serial_gathers,
 };
 pub use jobs::{Jobs, JobsError};
-pub use map::{map_items, par_map, try_map_items, try_par_map};
+pub use map::{map_items, par_map};
 /// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.
 pub use rayon;
+pub use try_map::{try_map_items, try_par_map};
 pub use try_output::TryOutput;

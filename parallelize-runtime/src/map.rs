@@ -3,30 +3,46 @@
 //! Items from an iterable are gathered into a `Vec` when the call goes parallel (free when it
 //! already is one: `collect` reuses a `vec::IntoIter`'s buffer); items from a parallel iterator
 //! ([`from_par_iter`]) and the iterables that `par_comp!` finds splittable where they lie
-//! ([`crate::InPlace`]) are read in place. Either way rayon's indexed `enumerate().map().collect()` path writes every
-//! result straight into its slot of the output; rayon splits the index range adaptively and
-//! steals work between workers. Nothing is allocated per item. Small work runs inline (see
-//! [`crate::adaptive`]).
+//! ([`crate::InPlace`]) are read in place. Either way rayon's indexed `map().collect()` path
+//! writes every result straight into its slot of the output, through [`GuardedMap`]; rayon
+//! splits the index range adaptively and steals work between workers. Nothing is allocated per
+//! item.
+//!
+//! The path of a call: [`par_map`] or a companion -> [`map_items`] -> [`IntoItems::drive`]
+//! (which kind of source) -> one of [`MapDriver`]'s three methods, which asks
+//! [`MapDriver::plan`] how to run ([`crate::adaptive`]) and then runs inline, measured, or on
+//! the workers (`on_workers`, `map_gathered`: a pool from [`run_in_pool`], rayon's `collect`
+//! over [`GuardedMap`], whose producer folds runs of items on each worker).
+//!
+//! Inline there are three loops, each for what it is given:
+//!
+//! | loop | given | why its own |
+//! | --- | --- | --- |
+//! | [`map_inline`] | any iterator | the plain `map().collect()`; the iterator's own panic passes through |
+//! | [`map_vec_inline`] | an owned `Vec` (`par_comp!`) | mapped in its own buffer, vectorised wherever it is compiled |
+//! | [`map_inline_counted`] | a parallel source's producer | its adaptors' panics are items' panics, as on the workers |
 //!
 //! [`from_par_iter`]: crate::from_par_iter
+//! [`GuardedMap`]: crate::guard::GuardedMap
 
-use std::any::Any;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, align_of, size_of};
-use std::panic::{AssertUnwindSafe, Location, catch_unwind, panic_any, resume_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::ptr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, inline_done, plan};
 use crate::bounds::{One, SendItem, Sendable};
-use crate::guard::GuardedMap;
+use crate::guard::{Guard, GuardedMap};
 use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
-use crate::panic::{Failure, Outcome, catch_item, guarded, inline_guarded, payload_message, raise};
+use crate::panic::{
+    Failure, guarded, inline_guarded, or_raise, payload_message, raise_inline_item,
+};
 use crate::pool::{Lanes, run_in_pool};
-use crate::{Jobs, SendArgument, SendResult, TryOutput};
+use crate::{Jobs, SendArgument, SendResult};
 
 /// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
 ///
@@ -120,11 +136,7 @@ where
             (low, Some(high)) if low == high => Some(low),
             _ => None,
         };
-        let plan = if workers == 1 {
-            Plan::Inline
-        } else {
-            plan(self.cost, len, workers)
-        };
+        let plan = self.plan(len, workers);
         // The tiny call's path stays small, with the rest out of line: the code of a
         // parallel call in this function would cost a tiny call more than its work.
         if plan == Plan::Inline {
@@ -140,7 +152,7 @@ where
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        or_raise(match self.plan(len, workers) {
+        or_raise(match self.plan(Some(len), workers) {
             Plan::Inline => {
                 let results = sequentially(items, InlineRun(self.f));
                 inline_done(self.cost);
@@ -163,7 +175,7 @@ where
         let Some(len) = items.exact_len() else {
             return self.sequential(items.into_iter());
         };
-        match self.plan(len, workers) {
+        match self.plan(Some(len), workers) {
             Plan::Inline => {
                 let results = items.map_inline(self.f);
                 inline_done(self.cost);
@@ -171,15 +183,6 @@ where
             }
             plan => or_raise(self.in_place_not_inline(items, plan, len, workers)),
         }
-    }
-}
-
-/// The results, or the failure raised on the caller's thread.
-#[track_caller]
-fn or_raise<R>(results: Result<Vec<R>, Failure>) -> Vec<R> {
-    match results {
-        Ok(results) => results,
-        Err(failure) => raise(failure),
     }
 }
 
@@ -197,14 +200,15 @@ impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
 }
 
 impl<F, Shape> MapDriver<'_, F, Shape> {
-    /// How a call of `len` items runs.
+    /// How a call of `len` items (if known) runs: inline with one worker, else as the cost
+    /// predicts (see [`crate::adaptive`]).
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    fn plan(&self, len: usize, workers: usize) -> Plan {
+    fn plan(&self, len: Option<usize>, workers: usize) -> Plan {
         if workers == 1 {
             Plan::Inline
         } else {
-            plan(self.cost, Some(len), workers)
+            plan(self.cost, len, workers)
         }
     }
 
@@ -235,10 +239,12 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             run_in_pool(workers, |lanes| {
                 GuardedMap {
                     base: items.with_min_len(piece(lanes, len, workers)),
-                    f: self.f,
-                    cancel,
+                    guard: Guard {
+                        f: self.f,
+                        cancel,
+                        busy: &busy,
+                    },
                     offset: 0,
-                    busy: &busy,
                 }
                 .collect()
             })
@@ -356,9 +362,9 @@ fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
 /// The calls in order on the caller's thread: the plain `items.map(f).collect()` (which maps a
 /// `Vec` in its own buffer), with each call guarded on its own.
 ///
-/// A panic of `f` leaves its call marked with the item's index ([`ItemPanic`]); any other panic
-/// is the iterator's own (its `next`) and goes on unchanged, as from the `collect` that
-/// gathers the input of a parallel run. Nothing is written per item: the index is the
+/// A panic of `f` is caught at its call and raised again as `item {index} panicked: ..`
+/// ([`raise_inline_item`]); any other panic is the iterator's own (its `next`) and goes on
+/// unchanged, as from the `collect` that gathers the input of a parallel run. Nothing is written per item: the index is the
 /// loop's counter, and a call's guard costs nothing until it catches, so where `f` cannot
 /// unwind the loop is the plain loop, and where it can, the loop is a loop of calls, as the
 /// plain one is. (An earlier version noted "calling `f`" in a flag around each call, which the
@@ -372,7 +378,7 @@ pub(crate) fn map_inline<T, R>(items: impl Iterator<Item = T>, f: &impl Fn(T) ->
         .map(
             |(index, item)| match catch_unwind(AssertUnwindSafe(|| f(item))) {
                 Ok(result) => result,
-                Err(payload) => item_panicked(index, payload),
+                Err(payload) => raise_inline_item(index, payload),
             },
         )
         .collect()
@@ -405,7 +411,7 @@ pub(crate) fn map_vec_inline<T, R>(items: Vec<T>, f: &impl Fn(T) -> R) -> Vec<R>
                 // into the panicking call, which dropped it), slots `index + 1..len` items;
                 // the buffer is the `Vec`'s, no longer used by anything else.
                 unsafe { abandon::<T, R>(slots, index, len, capacity) };
-                item_panicked(index, payload)
+                raise_inline_item(index, payload)
             }
         }
     }
@@ -443,21 +449,6 @@ unsafe fn abandon<T, R>(slots: *mut T, index: usize, len: usize, capacity: usize
     unsafe { ptr::drop_in_place(ptr::slice_from_raw_parts_mut(slots.cast::<R>(), index)) };
     drop(items);
     drop(buffer);
-}
-
-/// Ends an inline call whose item `index` panicked with `payload`: unwinds with the payload
-/// `item {index} panicked: {message}`, as [`raise`] does for a parallel call. Raised with
-/// `resume_unwind`: the panic hook has reported the item's own panic, where it happened.
-///
-/// The item's payload is dropped first, before anything unwinds, so that a payload whose
-/// `Drop` panics cannot abort. The results made so far are dropped while unwinding, as a
-/// sequential `collect` drops them: a result whose `Drop` panics then aborts, as it would there.
-#[cold]
-#[inline(never)]
-fn item_panicked(index: usize, payload: Box<dyn Any + Send>) -> ! {
-    let message = payload_message(&*payload);
-    drop(payload);
-    resume_unwind(Box::new(format!("item {index} panicked: {message}")))
 }
 
 /// The calls in order on the caller's thread, where every panic is an item's: the items of a
@@ -502,194 +493,15 @@ where
                 base: items
                     .into_par_iter()
                     .with_min_len(piece(lanes, len, workers)),
-                f: &unwrap_then_call,
-                cancel,
+                guard: Guard {
+                    f: &unwrap_then_call,
+                    cancel,
+                    busy,
+                },
                 offset: first,
-                busy,
             }
             .collect()
         })
     })?;
     Ok(Sendable::unwrap_vec(results))
-}
-
-/// Like [`par_map`] for a function that returns a `Result`: returns exactly what the sequential
-/// `items.into_iter().map(f).collect::<Result<Vec<_>, _>>()` returns.
-///
-/// That is the error of the lowest failing index, or every success in input order. Items past
-/// a known failure are skipped: they cannot change the answer. Items before it still run, since
-/// one of them may fail too and then its error is the answer.
-///
-/// ```
-/// let parsed = parallelize::try_par_map(["1", "2", "x", "y"], 2, |s: &str| s.parse::<u8>());
-/// assert_eq!(parsed.unwrap_err().to_string(), "invalid digit found in string");
-/// ```
-///
-/// # Errors
-///
-/// The error of the lowest-index item whose call failed.
-///
-/// # Panics
-///
-/// When the sequential loop would: if an item panics and no item before it failed, this
-/// panics with `item {index} panicked: {message}` once the items before it are done. Items
-/// after a panic do not start. Also if `jobs` is `0`.
-#[track_caller]
-pub fn try_par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Result<Vec<R::Ok>, R::Err>
-where
-    I: IntoItems,
-    I::Item: SendArgument,
-    R: TryOutput + SendResult,
-    F: Fn(I::Item) -> R + Sync,
-{
-    try_map_items::<One, _, _, _>(items, jobs, f)
-}
-
-/// [`try_par_map`] for items of any [`SendItem`] shape: what the companions call.
-#[doc(hidden)]
-#[track_caller]
-pub fn try_map_items<Shape, I, R, F>(
-    items: I,
-    jobs: impl Into<Jobs>,
-    f: F,
-) -> Result<Vec<R::Ok>, R::Err>
-where
-    I: IntoItems,
-    I::Item: SendItem<Shape>,
-    R: TryOutput + SendResult,
-    F: Fn(I::Item) -> R + Sync,
-{
-    let driver = TryDriver {
-        f: &f,
-        workers: jobs.into().workers(),
-        shape: PhantomData::<fn() -> Shape>,
-    };
-    match items.drive(driver) {
-        Ok(Answer::Done(answer)) => answer,
-        Ok(Answer::Panicked { index, message }) => {
-            panic_any(format!("item {index} panicked: {message}"))
-        }
-        Err(failure) => raise(failure),
-    }
-}
-
-/// What a `try` call decided: the sequential answer, or the panic the sequential loop would
-/// have met first.
-enum Answer<T> {
-    Done(T),
-    Panicked { index: usize, message: String },
-}
-
-/// One `try` call, given its items by [`IntoItems::drive`]: always gathered, since its items
-/// decide in index order.
-struct TryDriver<'a, F, Shape> {
-    f: &'a F,
-    workers: usize,
-    shape: PhantomData<fn() -> Shape>,
-}
-
-type TryOutcome<R> =
-    Result<Answer<Result<Vec<<R as TryOutput>::Ok>, <R as TryOutput>::Err>>, Failure>;
-
-impl<T, R, F, Shape> Driver<T> for TryDriver<'_, F, Shape>
-where
-    T: SendItem<Shape>,
-    R: TryOutput + SendResult,
-    F: Fn(T) -> R + Sync,
-{
-    type Output = TryOutcome<R>;
-
-    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
-        if self.workers == 1 {
-            // `collect` into a `Result` stops at the first error: nothing past it runs.
-            let answer = inline_guarded(|current| {
-                items
-                    .enumerate()
-                    .map(|(index, item)| {
-                        current.set(Some(index));
-                        let result = (self.f)(item);
-                        current.set(None);
-                        result.into_result()
-                    })
-                    .collect()
-            })?;
-            return Ok(Answer::Done(answer));
-        }
-        self.gathered(gather(items))
-    }
-
-    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
-        if self.workers == 1 {
-            // Inline, with no pool and no hop: read the source on this thread.
-            return sequentially(items, self);
-        }
-        let gathered: Vec<Sendable<T, Shape>> =
-            run_in_pool(self.workers, |_| items.map(Sendable::new).collect());
-        self.sequential(Sendable::unwrap_vec(gathered).into_iter())
-    }
-}
-
-/// A `try` call on one worker, over a parallel source's items read on the caller's thread.
-impl<T, R, F, Shape> Consume<T> for TryDriver<'_, F, Shape>
-where
-    T: SendItem<Shape>,
-    R: TryOutput + SendResult,
-    F: Fn(T) -> R + Sync,
-{
-    type Output = TryOutcome<R>;
-
-    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
-        self.sequential(items)
-    }
-}
-
-impl<F, Shape> TryDriver<'_, F, Shape> {
-    fn gathered<T, R>(&self, items: Vec<T>) -> TryOutcome<R>
-    where
-        T: SendItem<Shape>,
-        R: TryOutput + SendResult,
-        F: Fn(T) -> R + Sync,
-    {
-        let len = items.len();
-        let items = Sendable::<_, Shape>::wrap_vec(items);
-        // The lowest index known to fail or panic: nothing past it can change the answer.
-        let first_failure = AtomicUsize::new(usize::MAX);
-        let slots: Vec<Option<Outcome<Sendable<R>>>> = guarded(|_| {
-            run_in_pool(self.workers, |lanes| {
-                items
-                    .into_par_iter()
-                    .with_min_len(lanes.min_len(len))
-                    .enumerate()
-                    .map(|(index, item)| {
-                        // Relaxed: a stale value only means an item runs that could have been
-                        // skipped; the answer is decided below from the slots, in order.
-                        if index > first_failure.load(Ordering::Relaxed) {
-                            return None;
-                        }
-                        let outcome = catch_item(self.f, item.0);
-                        if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
-                            first_failure.fetch_min(index, Ordering::Relaxed);
-                        }
-                        Some(outcome.map(Sendable::new))
-                    })
-                    .collect()
-            })
-        })?;
-        // The sequential answer: the first error or panic in index order, or every success. A
-        // slot is empty only past a failure or a panic, so the scan meets that one first. A
-        // panic past the first error is dropped, as the sequential loop would never have run
-        // that item.
-        let mut successes = Vec::with_capacity(slots.len());
-        for (index, slot) in slots.into_iter().enumerate() {
-            let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
-            match outcome {
-                Ok(result) => match result.0.into_result() {
-                    Ok(success) => successes.push(success),
-                    Err(error) => return Ok(Answer::Done(Err(error))),
-                },
-                Err(message) => return Ok(Answer::Panicked { index, message }),
-            }
-        }
-        Ok(Answer::Done(Ok(successes)))
-    }
 }

@@ -1,5 +1,19 @@
 //! Panics in items: catch the first, stop starting new items, and re-raise it on the caller's
 //! thread with the index of the item that panicked.
+//!
+//! Every path names the item by its index in the whole call, one way per kind of run:
+//!
+//! | how items run | how a panic gets its index | here |
+//! | --- | --- | --- |
+//! | on the workers, a rayon producer folded in blocks | one catch per run; the index is the items taken from it | `guard.rs`'s `fold_with`, recording with [`Cancel::record`] |
+//! | on the workers, one item at a time | one catch per item, which stops the call | [`run_or_stop`] |
+//! | `try` calls, on the workers | one catch per item, whose panic becomes its outcome (it counts only if no earlier item failed) | [`run_catching`] |
+//! | inline, a plain iterator (the tiny path) | one catch per item; the index is the loop's count | [`raise_inline_item`] |
+//! | inline, a parallel source's producer (its adaptors' panics are items' too) | one catch per run; the index is the results written | `map.rs`'s `map_inline_counted` |
+//! | inline, measured or `try` | one catch per run; the index is noted before each call | [`inline_guarded`] |
+//!
+//! Runs on the workers end in [`guarded`], which turns the recorded panic into a [`Failure`];
+//! every entry point raises a failure with [`raise`] (or [`or_raise`]) on the caller's thread.
 
 use std::any::Any;
 use std::cell::Cell;
@@ -45,7 +59,7 @@ impl Cancel {
 /// A panic in `f` is recorded in `cancel`, and the item then unwinds with a private payload,
 /// which ends the call (rayon propagates it, dropping the results made so far).
 #[inline]
-pub(crate) fn call_item<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -> R, item: T) -> R {
+pub(crate) fn run_or_stop<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -> R, item: T) -> R {
     if cancel.stopped() {
         resume_unwind(Box::new(Cancelled));
     }
@@ -66,8 +80,8 @@ pub(crate) type Outcome<R> = Result<R, String>;
 /// Runs `f(item)` and catches a panic instead of ending the call: for `try` calls, where a panic
 /// counts only if no earlier item failed.
 #[inline]
-pub(crate) fn catch_item<T, R>(f: &impl Fn(T) -> R, item: T) -> Outcome<R> {
-    // AssertUnwindSafe: as in `call_item`.
+pub(crate) fn run_catching<T, R>(f: &impl Fn(T) -> R, item: T) -> Outcome<R> {
+    // AssertUnwindSafe: as in `run_or_stop`.
     catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| payload_message(&*payload))
 }
 
@@ -115,6 +129,30 @@ pub(crate) fn raise(failure: Failure) -> ! {
     match *failure.0 {
         Failed::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
         Failed::Other(payload) => resume_unwind(payload),
+    }
+}
+
+/// Ends an inline call whose item `index` panicked with `payload`: unwinds with the payload
+/// `item {index} panicked: {message}`, as [`raise`] does for a parallel call. Raised with
+/// `resume_unwind`: the panic hook has reported the item's own panic, where it happened.
+///
+/// The item's payload is dropped first, before anything unwinds, so that a payload whose
+/// `Drop` panics cannot abort. The results made so far are dropped while unwinding, as a
+/// sequential `collect` drops them: a result whose `Drop` panics then aborts, as it would there.
+#[cold]
+#[inline(never)]
+pub(crate) fn raise_inline_item(index: usize, payload: Box<dyn Any + Send>) -> ! {
+    let message = payload_message(&*payload);
+    drop(payload);
+    resume_unwind(Box::new(format!("item {index} panicked: {message}")))
+}
+
+/// The value, or the failure raised on the caller's thread (see [`raise`]).
+#[track_caller]
+pub(crate) fn or_raise<T>(result: Result<T, Failure>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(failure) => raise(failure),
     }
 }
 

@@ -1,0 +1,184 @@
+//! `try_par_map` and the `NAME_try_par` companions: exactly the answer of the sequential
+//! `items.into_iter().map(f).collect::<Result<Vec<_>, _>>()`, computed in parallel.
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::bounds::{One, SendItem, Sendable};
+use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
+use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
+use crate::pool::run_in_pool;
+use crate::{Jobs, SendArgument, SendResult, TryOutput};
+
+/// Like [`par_map`](crate::par_map) for a function that returns a `Result`: returns exactly what the sequential
+/// `items.into_iter().map(f).collect::<Result<Vec<_>, _>>()` returns.
+///
+/// That is the error of the lowest failing index, or every success in input order. Items past
+/// a known failure are skipped: they cannot change the answer. Items before it still run, since
+/// one of them may fail too and then its error is the answer.
+///
+/// ```
+/// let parsed = parallelize::try_par_map(["1", "2", "x", "y"], 2, |s: &str| s.parse::<u8>());
+/// assert_eq!(parsed.unwrap_err().to_string(), "invalid digit found in string");
+/// ```
+///
+/// # Errors
+///
+/// The error of the lowest-index item whose call failed.
+///
+/// # Panics
+///
+/// When the sequential loop would: if an item panics and no item before it failed, this
+/// panics with `item {index} panicked: {message}` once the items before it are done. Items
+/// after a panic do not start. Also if `jobs` is `0`.
+#[track_caller]
+pub fn try_par_map<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> Result<Vec<R::Ok>, R::Err>
+where
+    I: IntoItems,
+    I::Item: SendArgument,
+    R: TryOutput + SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    try_map_items::<One, _, _, _>(items, jobs, f)
+}
+
+/// [`try_par_map`] for items of any [`SendItem`] shape: what the companions call.
+#[doc(hidden)]
+#[track_caller]
+pub fn try_map_items<Shape, I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    f: F,
+) -> Result<Vec<R::Ok>, R::Err>
+where
+    I: IntoItems,
+    I::Item: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    let driver = TryDriver {
+        f: &f,
+        workers: jobs.into().workers(),
+        shape: PhantomData::<fn() -> Shape>,
+    };
+    items.drive(driver)
+}
+
+/// One `try` call, given its items by [`IntoItems::drive`]: always gathered, since its items
+/// decide in index order. It raises a panic where it meets it (`#[track_caller]`, so the
+/// report points at the user's call) and returns the sequential answer.
+struct TryDriver<'a, F, Shape> {
+    f: &'a F,
+    workers: usize,
+    shape: PhantomData<fn() -> Shape>,
+}
+
+/// The sequential answer: every success in order, or the error of the lowest failing item.
+type Answer<R> = Result<Vec<<R as TryOutput>::Ok>, <R as TryOutput>::Err>;
+
+impl<T, R, F, Shape> Driver<T> for TryDriver<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = Answer<R>;
+
+    #[track_caller]
+    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        if self.workers == 1 {
+            // `collect` into a `Result` stops at the first error: nothing past it runs.
+            return or_raise(inline_guarded(|current| {
+                items
+                    .enumerate()
+                    .map(|(index, item)| {
+                        current.set(Some(index));
+                        let result = (self.f)(item);
+                        current.set(None);
+                        result.into_result()
+                    })
+                    .collect()
+            }));
+        }
+        self.gathered(gather(items))
+    }
+
+    #[track_caller]
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        if self.workers == 1 {
+            // Inline, with no pool and no hop: read the source on this thread.
+            return sequentially(items, self);
+        }
+        let gathered: Vec<Sendable<T, Shape>> =
+            run_in_pool(self.workers, |_| items.map(Sendable::new).collect());
+        self.sequential(Sendable::unwrap_vec(gathered).into_iter())
+    }
+}
+
+/// A `try` call on one worker, over a parallel source's items read on the caller's thread.
+impl<T, R, F, Shape> Consume<T> for TryDriver<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: TryOutput + SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = Answer<R>;
+
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        self.sequential(items)
+    }
+}
+
+impl<F, Shape> TryDriver<'_, F, Shape> {
+    #[track_caller]
+    fn gathered<T, R>(&self, items: Vec<T>) -> Answer<R>
+    where
+        T: SendItem<Shape>,
+        R: TryOutput + SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        let len = items.len();
+        let items = Sendable::<_, Shape>::wrap_vec(items);
+        // The lowest index known to fail or panic: nothing past it can change the answer.
+        let first_failure = AtomicUsize::new(usize::MAX);
+        let slots: Vec<Option<Outcome<Sendable<R>>>> = or_raise(guarded(|_| {
+            run_in_pool(self.workers, |lanes| {
+                items
+                    .into_par_iter()
+                    .with_min_len(lanes.min_len(len))
+                    .enumerate()
+                    .map(|(index, item)| {
+                        // Relaxed: a stale value only means an item runs that could have been
+                        // skipped; the answer is decided below from the slots, in order.
+                        if index > first_failure.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        let outcome = run_catching(self.f, item.0);
+                        if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
+                            first_failure.fetch_min(index, Ordering::Relaxed);
+                        }
+                        Some(outcome.map(Sendable::new))
+                    })
+                    .collect()
+            })
+        }));
+        // The sequential answer: the first error or panic in index order, or every success. A
+        // slot is empty only past a failure or a panic, so the scan meets that one first. A
+        // panic past the first error is dropped, as the sequential loop would never have run
+        // that item.
+        let mut successes = Vec::with_capacity(slots.len());
+        for (index, slot) in slots.into_iter().enumerate() {
+            let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
+            match outcome {
+                Ok(result) => match result.0.into_result() {
+                    Ok(success) => successes.push(success),
+                    Err(error) => return Err(error),
+                },
+                Err(message) => raise(Failure::item(index, message)),
+            }
+        }
+        Ok(successes)
+    }
+}
