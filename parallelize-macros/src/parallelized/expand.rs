@@ -2,7 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::{FnArg, GenericParam, Ident, Path, parse_quote};
+use syn::{FnArg, Ident, Path, parse_quote};
 
 use super::args::Options;
 use super::model::{Function, ItemFn};
@@ -60,16 +60,7 @@ pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
     };
     // The function's generics only where its result needs them: a parameter that the stand-in
     // does not use could not be inferred at the call, one more error.
-    let generic_names: Vec<String> = sig
-        .generics
-        .params
-        .iter()
-        .map(|param| match param {
-            GenericParam::Type(param) => param.ident.to_string(),
-            GenericParam::Const(param) => param.ident.to_string(),
-            GenericParam::Lifetime(param) => param.lifetime.ident.to_string(),
-        })
-        .collect();
+    let generic_names = super::model::generic_names(&sig.generics, true);
     let needs_generics = output.is_some_and(|ty| mentions(ty.to_token_stream(), &generic_names));
     let (params, where_clause) = if needs_generics {
         (
@@ -127,9 +118,9 @@ pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
 }
 
 /// Whether `tokens` use any of `names` as an identifier, at any depth.
-fn mentions(tokens: TokenStream, names: &[String]) -> bool {
+fn mentions(tokens: TokenStream, names: &[&Ident]) -> bool {
     tokens.into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => names.contains(&ident.to_string()),
+        proc_macro2::TokenTree::Ident(ident) => names.contains(&&ident),
         proc_macro2::TokenTree::Group(group) => mentions(group.stream(), names),
         _ => false,
     })
@@ -348,16 +339,7 @@ fn call_closure(function: &Function, options: &Options) -> TokenStream {
     let ident = &function.ident;
     // Explicit type and const arguments, so that a parameter that appears only in the result
     // is still known; lifetimes are left to inference (late-bound ones cannot be given).
-    let explicit: Vec<&Ident> = function
-        .generics
-        .params
-        .iter()
-        .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(&param.ident),
-            GenericParam::Const(param) => Some(&param.ident),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
+    let explicit = super::model::generic_names(&function.generics, false);
     let turbofish = (!explicit.is_empty()).then(|| quote!(::<#(#explicit),*>));
     let call = if function.receiver.is_some() {
         quote!(Self::#ident #turbofish(self, #(#arguments),*))

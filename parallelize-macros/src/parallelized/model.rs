@@ -226,6 +226,20 @@ impl Function {
     }
 }
 
+/// The names of `generics`' type and const parameters, and of its lifetimes if asked: what a
+/// type must not mention to be concrete, and what a turbofish passes.
+pub(crate) fn generic_names(generics: &Generics, with_lifetimes: bool) -> Vec<&Ident> {
+    generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(param) => Some(&param.ident),
+            syn::GenericParam::Const(param) => Some(&param.ident),
+            syn::GenericParam::Lifetime(param) => with_lifetimes.then_some(&param.lifetime.ident),
+        })
+        .collect()
+}
+
 /// The widest tuple of arguments whose components the runtime checks one by one: it has an
 /// `AllSend<Tuple>` impl for tuples of 2 to 16 components (`parallelize-runtime/src/bounds.rs`).
 /// The two are tied by the trybuild cases `arity_limit` (16 and 17 parameters compile and run)
@@ -298,7 +312,7 @@ fn shared_self(ty: &Type) -> Option<(Token![&], Option<Lifetime>)> {
 }
 
 /// `(T)` and invisible groups are the type inside them.
-fn peel(ty: &Type) -> &Type {
+pub(crate) fn peel(ty: &Type) -> &Type {
     match ty {
         Type::Paren(inner) => peel(&inner.elem),
         Type::Group(inner) => peel(&inner.elem),

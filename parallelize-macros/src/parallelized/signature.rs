@@ -20,6 +20,41 @@ use syn::{
 
 use super::model::Function;
 
+/// Lifetimes inside `fn(&T)`, `Fn(&T)` and a `for<'a>` bound belong to that binder, not to the
+/// signature: every walk over the signature's lifetimes skips them, with these methods.
+macro_rules! skip_lifetime_binders_mut {
+    () => {
+        fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut ParenthesizedGenericArguments,
+        ) {
+        }
+        fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
+            if bound.lifetimes.is_none() {
+                visit_mut::visit_trait_bound_mut(self, bound);
+            }
+        }
+    };
+}
+
+/// [`skip_lifetime_binders_mut!`] for a `Visit`.
+macro_rules! skip_lifetime_binders {
+    ($ast:lifetime) => {
+        fn visit_type_fn_ptr(&mut self, _: &$ast TypeFnPtr) {}
+        fn visit_parenthesized_generic_arguments(
+            &mut self,
+            _: &$ast ParenthesizedGenericArguments,
+        ) {
+        }
+        fn visit_trait_bound(&mut self, bound: &$ast TraitBound) {
+            if bound.lifetimes.is_none() {
+                visit::visit_trait_bound(self, bound);
+            }
+        }
+    };
+}
+
 /// What the companions' signatures are made of.
 pub(crate) struct CompanionSignature {
     /// The original generics plus the named lifetimes, with the
@@ -148,22 +183,15 @@ fn thread_bounds(
     inputs: &[Type],
     output: &Type,
 ) -> syn::Result<Bounds> {
-    let mut generic_names: Vec<Ident> = generics
-        .params
-        .iter()
-        .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(param.ident.clone()),
-            GenericParam::Const(param) => Some(param.ident.clone()),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    generic_names.push(Ident::new("Self", Span::call_site()));
+    let self_name = Ident::new("Self", Span::call_site());
+    let mut generic_names = super::model::generic_names(generics, false);
+    generic_names.push(&self_name);
     let too_many = function.wider_than_checked_tuples();
-    let pick = |ty: &Type, friendly: Path| -> Path {
+    let pick = |ty: &Type, friendly: Path| -> Bound {
         if too_many || function.in_impl() || mentions_any(ty, &generic_names) {
-            parse_quote!(::core::marker::Send)
+            Bound::Send
         } else {
-            friendly
+            Bound::Named(friendly)
         }
     };
     let mut bounds = Bounds::default();
@@ -185,6 +213,16 @@ fn thread_bounds(
     Ok(bounds)
 }
 
+/// The bound a type of the signature gets.
+enum Bound {
+    /// `Send` itself: for types with generic parameters (rustc cannot see through the crate's
+    /// named traits to `Send` for them), checked where the companion is used.
+    Send,
+    /// One of the crate's traits that mean `Send` with an error of their own, checked where
+    /// the function is defined.
+    Named(Path),
+}
+
 /// The thread-safety where-predicates, one per distinct type.
 #[derive(Default)]
 struct Bounds {
@@ -203,12 +241,11 @@ impl Bounds {
     /// two bounds that differ only in a lifetime would be ambiguous for rustc (E0283), and a
     /// bound for all lifetimes holds exactly when it holds for one, since `Send` and `Sync` do
     /// not look at lifetimes. Spanned at the user's `written` type so that an error lands there.
-    fn require(&mut self, written: &Type, named: &Type, bound: &Path) -> syn::Result<()> {
-        // Generic types are bounded by `Send` itself and checked where the companion is used.
-        let bound_is_send = bound
-            .segments
-            .last()
-            .is_some_and(|last| last.ident == "Send");
+    fn require(&mut self, written: &Type, named: &Type, bound: &Bound) -> syn::Result<()> {
+        let (bound, checked_at_definition): (Path, bool) = match bound {
+            Bound::Send => (parse_quote!(::core::marker::Send), false),
+            Bound::Named(path) => (path.clone(), true),
+        };
         if contains_impl_trait(named) {
             // An `impl Trait` result cannot be named in a where clause; the engine's own
             // bounds check it, less precisely spanned.
@@ -230,10 +267,10 @@ impl Bounds {
             Some(quote_spanned!(end=> for<#(#bound_lifetimes),*>))
         };
         // The bound's tokens take the user's span, so the diagnostic covers `written`.
-        let bound = respan_path(bound, end);
+        let bound = respan_path(&bound, end);
         self.predicates
             .push(syn::parse2(quote_spanned!(end=> #binder #erased: #bound))?);
-        if binder.is_some() && !bound_is_send {
+        if binder.is_some() && checked_at_definition {
             let mut with_static = named.clone();
             StaticLifetimes.visit_type_mut(&mut with_static);
             self.definition_checks
@@ -343,15 +380,7 @@ impl VisitMut for NameLifetimes {
         }
     }
 
-    // Lifetimes in `fn(&T)`, `Fn(&T)` and `for<'a>` bounds belong to their own binder.
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
-    }
-    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
-        if bound.lifetimes.is_none() {
-            visit_mut::visit_trait_bound_mut(self, bound);
-        }
-    }
+    skip_lifetime_binders_mut!();
 }
 
 /// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks, and
@@ -389,14 +418,7 @@ impl VisitMut for FillElided {
         }
     }
 
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
-    }
-    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
-        if bound.lifetimes.is_none() {
-            visit_mut::visit_trait_bound_mut(self, bound);
-        }
-    }
+    skip_lifetime_binders_mut!();
 }
 
 /// Replaces every lifetime but `'static` by a fresh one, to be bound by `for<..>`.
@@ -417,21 +439,14 @@ impl VisitMut for EraseLifetimes {
         }
     }
 
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
-    }
-    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
-        if bound.lifetimes.is_none() {
-            visit_mut::visit_trait_bound_mut(self, bound);
-        }
-    }
+    skip_lifetime_binders_mut!();
 }
 
 /// Whether `ty` names one of `names` (as the first segment of a path), or holds a macro, which
 /// might.
-fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
+fn mentions_any(ty: &Type, names: &[&Ident]) -> bool {
     struct Finder<'a> {
-        names: &'a [Ident],
+        names: &'a [&'a Ident],
         found: bool,
     }
     impl<'ast> Visit<'ast> for Finder<'_> {
@@ -439,7 +454,7 @@ fn mentions_any(ty: &Type, names: &[Ident]) -> bool {
             if path
                 .segments
                 .first()
-                .is_some_and(|first| self.names.contains(&first.ident))
+                .is_some_and(|first| self.names.contains(&&first.ident))
             {
                 self.found = true;
             }
@@ -475,9 +490,11 @@ fn outlives(elem: &Type, lifetime: &Lifetime) -> Option<WherePredicate> {
             }
             visit::visit_path(self, path);
         }
+        // Not `skip_lifetime_binders!`: type parameters inside `Fn(T)` or a `for<'b>` bound
+        // do matter for `T: 'a`; only a `fn` pointer's types are its own.
         fn visit_type_fn_ptr(&mut self, _: &'ast TypeFnPtr) {}
     }
-    let elem = peel_parens(elem);
+    let elem = super::model::peel(elem);
     if matches!(elem, Type::TraitObject(_) | Type::ImplTrait(_)) {
         return None;
     }
@@ -490,13 +507,6 @@ const PRIMITIVES: [&str; 17] = [
     "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
     "i128", "isize", "f32", "f64",
 ];
-
-fn peel_parens(ty: &Type) -> &Type {
-    match ty {
-        Type::Paren(inner) => peel_parens(&inner.elem),
-        other => other,
-    }
-}
 
 /// Whether every lifetime that the signature names is declared by the function (or is
 /// `'static`). A free function cannot use any other, so if it does, the original is an error.
@@ -514,18 +524,7 @@ fn lifetimes_are_declared(function: &Function) -> bool {
                 self.all_declared = false;
             }
         }
-        // Binders declare their own.
-        fn visit_type_fn_ptr(&mut self, _: &'ast TypeFnPtr) {}
-        fn visit_parenthesized_generic_arguments(
-            &mut self,
-            _: &'ast ParenthesizedGenericArguments,
-        ) {
-        }
-        fn visit_trait_bound(&mut self, bound: &'ast TraitBound) {
-            if bound.lifetimes.is_none() {
-                visit::visit_trait_bound(self, bound);
-            }
-        }
+        skip_lifetime_binders!('ast);
     }
     let mut finder = Finder {
         declared: function
@@ -552,9 +551,7 @@ impl VisitMut for OutliveIn<'_> {
             .push(syn::TypeParamBound::Lifetime(self.lifetime.clone()));
     }
 
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
-    }
+    skip_lifetime_binders_mut!();
 }
 
 /// Makes every lifetime `'static`.
@@ -565,14 +562,7 @@ impl VisitMut for StaticLifetimes {
         *lifetime = Lifetime::new("'static", lifetime.span());
     }
 
-    fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
-    }
-    fn visit_trait_bound_mut(&mut self, bound: &mut TraitBound) {
-        if bound.lifetimes.is_none() {
-            visit_mut::visit_trait_bound_mut(self, bound);
-        }
-    }
+    skip_lifetime_binders_mut!();
 }
 
 fn contains_impl_trait(ty: &Type) -> bool {
