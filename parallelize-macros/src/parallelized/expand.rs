@@ -7,6 +7,7 @@ use syn::{FnArg, Ident, Path, parse_quote};
 use super::args::Options;
 use super::model::{Function, ItemFn};
 use super::signature::{CompanionSignature, end_span, respan_path};
+use super::validate::Verdict;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -19,16 +20,23 @@ enum Kind {
 /// The companions of `function`, to be emitted beside it.
 pub(crate) fn companions(
     item: &ItemFn,
-    function: &Function,
+    verdict: &Verdict,
     options: &Options,
     place: (usize, usize),
 ) -> syn::Result<TokenStream> {
-    let marker = FreeMarker::new(function, place);
-    let Some(signature) = CompanionSignature::new(function, &options.krate)? else {
-        // No companions (the signature is an error of its own, or uses an impl's lifetime):
-        // the marker is still called, so that inside an impl the advice still shows.
-        return Ok(marker.definition_and_use());
+    let function = match verdict {
+        Verdict::Companions(function) => function,
+        Verdict::OriginalIsAnError(function) => {
+            // No companions, but their stand-ins, so that rustc's error on the original is
+            // the only one; the marker is still called, so that inside an impl the advice
+            // still shows.
+            let mut tokens = FreeMarker::new(function, place).definition_and_use();
+            tokens.extend(stand_ins(item, Some(&options.krate)));
+            return Ok(tokens);
+        }
     };
+    let marker = FreeMarker::new(function, place);
+    let signature = CompanionSignature::new(function, &options.krate)?;
     let try_par = function.returns_result && !options.no_try_par;
     let kinds = [Some(Kind::Map), try_par.then_some(Kind::Try)];
     let mut tokens = marker.definition();

@@ -1,17 +1,18 @@
-//! `#[parallelized]`: options ([`args`]) and the function ([`model`]) are parsed and
-//! validated, then the companions' signature is derived ([`signature`]) and emitted
-//! ([`expand`]).
+//! `#[parallelized]`: options ([`args`]) and the function ([`model`]) are parsed, then
+//! validated ([`validate`]: every refusal, and whether companions can exist), then the
+//! companions' signature is derived ([`signature`]) and emitted ([`expand`]).
 
 mod args;
 mod expand;
 mod model;
 mod signature;
+mod validate;
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
 use args::Options;
-use model::{Function, ItemFn};
+use model::ItemFn;
 
 /// The user's item, unchanged, followed by its companions, or by the errors that explain why
 /// there are none. The item is kept on error, with hidden stand-ins for its companions, so that
@@ -31,9 +32,9 @@ pub(crate) fn expand(
     let options = Options::parse(options);
     let associated = options.as_ref().ok().and_then(|options| options.associated);
     let krate = options.as_ref().ok().map(|options| options.krate.clone());
-    let function = Function::from_item(&parsed, associated);
-    let companions = match (options, function) {
-        (Ok(options), Ok(function)) => expand::companions(&parsed, &function, &options, place),
+    let verdict = validate::validate(&parsed, associated);
+    let companions = match (options, verdict) {
+        (Ok(options), Ok(verdict)) => expand::companions(&parsed, &verdict, &options, place),
         (Err(mut first), Err(second)) => {
             first.combine(second);
             Err(first)

@@ -110,83 +110,27 @@ pub(crate) struct SelfRef {
 }
 
 impl Function {
-    /// Validates the signature, collecting every refusal into one error. `associated` is where
-    /// the attribute's option of that name was written, if it was.
-    pub(crate) fn from_item(item: &ItemFn, associated: Option<Span>) -> syn::Result<Function> {
+    /// The model of a function that [`super::validate`] accepted. `associated` is where the
+    /// attribute's option of that name was written, if it was.
+    pub(crate) fn from_item(item: &ItemFn, associated: Option<Span>) -> Function {
         let sig = &item.sig;
-        let mut errors = Errors::default();
-        if let Some(async_token) = &sig.asyncness {
-            errors.push(
-                async_token,
-                "`#[parallelized]` cannot run an `async fn`: its calls would only build futures. Parallelize a synchronous function, or run the futures on an async runtime",
-            );
-        }
-        if let Some(variadic) = &sig.variadic {
-            errors.push(
-                variadic.dots,
-                "`#[parallelized]` cannot take a variadic function: every item must be one fixed list of arguments. Take the extra values as a slice or a `Vec` parameter instead",
-            );
-        }
-        let mut receiver = None;
-        let mut inputs = Vec::new();
-        for arg in &sig.inputs {
-            match arg {
-                FnArg::Receiver(r) => match (&r.kind, r.mutability) {
-                    (ReceiverKind::Reference(and_token, lifetime, None), None) => {
-                        receiver = Some(SelfRef {
-                            and_token: *and_token,
-                            lifetime: lifetime.clone(),
-                            self_token: r.self_token,
-                        });
-                    }
-                    // `self: &Self` is `&self` written out.
-                    (ReceiverKind::Typed(_, ty), None) if shared_self(ty).is_some() => {
-                        receiver = shared_self(ty).map(|(and_token, lifetime)| SelfRef {
-                            and_token,
-                            lifetime,
-                            self_token: r.self_token,
-                        });
-                    }
-                    (ReceiverKind::Reference(_, _, Some(_)), _) => errors.push(
-                        r,
-                        "`#[parallelized]` cannot call a `&mut self` method in parallel: every worker would need the same exclusive borrow. Take `&self` and keep the state that changes in a `Mutex` or atomics, or parallelize a free function",
-                    ),
-                    (ReceiverKind::Value, _) => errors.push(
-                        r,
-                        "`#[parallelized]` cannot call a method that takes `self` by value in parallel: the first call would consume the object. Take `&self` instead",
-                    ),
-                    _ => errors.push(
-                        r,
-                        "`#[parallelized]` methods must take `&self`: this receiver cannot be shared between parallel calls",
-                    ),
-                },
-                FnArg::Typed(typed) => {
-                    if let Type::Reference(reference) = peel(&typed.ty)
-                        && let Some(mut_token) = reference.mutability
-                    {
-                        let and_token = reference.and_token;
-                        errors.push(
-                            quote::quote!(#and_token #mut_token),
-                            "`#[parallelized]` cannot take `&mut` parameters: parallel calls return results, they do not write through borrows. Take the value and return the new one, or use rayon's `par_iter_mut` for updates in place",
-                        );
-                    }
-                    inputs.push((*typed.ty).clone());
-                }
-            }
-        }
+        let receiver = sig.inputs.iter().find_map(|arg| match arg {
+            FnArg::Receiver(receiver) => shared_receiver(receiver),
+            FnArg::Typed(_) => None,
+        });
+        let inputs = sig
+            .inputs
+            .iter()
+            .filter_map(|arg| match arg {
+                FnArg::Typed(typed) => Some((*typed.ty).clone()),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
         let output = match &sig.output {
             ReturnType::Default => None,
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
-        let returns_result = output.as_ref().is_some_and(is_result_path);
-        if let (Some(span), Some(_)) = (associated, &receiver) {
-            errors.add(syn::Error::new(
-                span,
-                "`associated` is for functions without `self`; a `&self` method needs no option",
-            ));
-        }
-        errors.finish()?;
-        Ok(Function {
+        Function {
             carried_attrs: item
                 .attrs
                 .iter()
@@ -202,10 +146,10 @@ impl Function {
             generics: sig.generics.clone(),
             associated: receiver.is_none() && (associated.is_some() || mentions_self(item)),
             receiver,
+            returns_result: output.as_ref().is_some_and(is_result_path),
             inputs,
             output,
-            returns_result,
-        })
+        }
     }
 
     /// Whether the function is inside an impl: a method or an associated function.
@@ -320,6 +264,27 @@ pub(crate) fn peel(ty: &Type) -> &Type {
     }
 }
 
+/// The `&self` (or `self: &Self`) of a method, if that is its receiver: the one receiver that
+/// [`super::validate`] accepts.
+pub(crate) fn shared_receiver(receiver: &syn::Receiver) -> Option<SelfRef> {
+    match (&receiver.kind, receiver.mutability) {
+        (ReceiverKind::Reference(and_token, lifetime, None), None) => Some(SelfRef {
+            and_token: *and_token,
+            lifetime: lifetime.clone(),
+            self_token: receiver.self_token,
+        }),
+        // `self: &Self` is `&self` written out.
+        (ReceiverKind::Typed(_, ty), None) => {
+            shared_self(ty).map(|(and_token, lifetime)| SelfRef {
+                and_token,
+                lifetime,
+                self_token: receiver.self_token,
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Whether `ty` is written as a path whose last segment is `Result` (`Result<T, E>`,
 /// `io::Result<T>`, `anyhow::Result<T>`...).
 pub(crate) fn is_result_path(ty: &Type) -> bool {
@@ -330,26 +295,5 @@ pub(crate) fn is_result_path(ty: &Type) -> bool {
             .last()
             .is_some_and(|segment| segment.ident == "Result"),
         _ => false,
-    }
-}
-
-/// Several spanned errors, reported together.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, tokens: impl quote::ToTokens, message: &str) {
-        self.add(syn::Error::new_spanned(tokens, message));
-    }
-
-    fn add(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
     }
 }

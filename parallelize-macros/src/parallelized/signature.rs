@@ -71,17 +71,24 @@ pub(crate) struct CompanionSignature {
     pub definition_checks: Vec<WherePredicate>,
 }
 
-impl CompanionSignature {
-    /// The companions' signature, or `None` where the original signature is itself an error
-    /// (an undeclared lifetime, a result lifetime that elision cannot pick): rustc reports
-    /// that on the original, and companions would only repeat it.
-    pub(crate) fn new(
-        function: &Function,
-        krate: &Path,
-    ) -> syn::Result<Option<CompanionSignature>> {
-        if !function.in_impl() && !lifetimes_are_declared(function) {
-            return Ok(None);
-        }
+/// Whether the original signature is one rustc accepts as far as the companions depend on it:
+/// every lifetime it names is declared (a free function cannot use any other; a function in an
+/// impl may use the impl's), and elision can pick the result's elided lifetimes. Where it is not,
+/// rustc reports the original, and [`super::validate`] decides on no companions.
+pub(crate) fn is_well_formed(function: &Function) -> bool {
+    (function.in_impl() || lifetimes_are_declared(function))
+        && Named::new(function).output(function).is_some()
+}
+
+/// The signature's types with every elided input lifetime named.
+struct Named {
+    namer: NameLifetimes,
+    receiver_lifetime: Option<Lifetime>,
+    inputs: Vec<Type>,
+}
+
+impl Named {
+    fn new(function: &Function) -> Named {
         let mut namer = NameLifetimes::default();
         let receiver_lifetime = function.receiver.as_ref().map(|receiver| {
             receiver
@@ -98,18 +105,26 @@ impl CompanionSignature {
                 ty
             })
             .collect();
+        Named {
+            namer,
+            receiver_lifetime,
+            inputs,
+        }
+    }
 
-        // Rust's output elision: a `&self` method's elided result lifetimes are `self`'s;
-        // otherwise they are the one input lifetime if there is exactly one. With any other
-        // count the original is itself an error, which rustc reports on the original.
-        let elided_output = receiver_lifetime
-            .clone()
-            .or_else(|| match namer.used.as_slice() {
-                [only] => Some(only.clone()),
-                _ => None,
-            });
-        let output: Type = match &function.output {
-            None => parse_quote!(()),
+    /// The result type with its elided lifetimes resolved by Rust's output elision (a `&self`
+    /// method's are `self`'s; otherwise the one input lifetime, if there is exactly one), or
+    /// `None` if elision cannot pick one.
+    fn output(&self, function: &Function) -> Option<Type> {
+        let elided_output =
+            self.receiver_lifetime
+                .clone()
+                .or_else(|| match self.namer.used.as_slice() {
+                    [only] => Some(only.clone()),
+                    _ => None,
+                });
+        match &function.output {
+            None => Some(parse_quote!(())),
             Some(ty) => {
                 let mut ty = ty.clone();
                 let mut filler = FillElided {
@@ -117,12 +132,28 @@ impl CompanionSignature {
                     missing: false,
                 };
                 filler.visit_type_mut(&mut ty);
-                if filler.missing {
-                    return Ok(None);
-                }
-                ty
+                (!filler.missing).then_some(ty)
             }
+        }
+    }
+}
+
+impl CompanionSignature {
+    /// The companions' signature, for a function that [`is_well_formed`].
+    pub(crate) fn new(function: &Function, krate: &Path) -> syn::Result<CompanionSignature> {
+        let named = Named::new(function);
+        let Some(output) = named.output(function) else {
+            // Unreachable after validation; an error rather than a panic all the same.
+            return Err(syn::Error::new_spanned(
+                &function.output,
+                "`#[parallelized]` cannot tell which lifetime this result borrows from",
+            ));
         };
+        let Named {
+            namer,
+            receiver_lifetime,
+            inputs,
+        } = named;
 
         let item: Type = match inputs.as_slice() {
             [] => parse_quote!(()),
@@ -139,13 +170,13 @@ impl CompanionSignature {
             .predicates
             .extend(bounds.predicates.iter().cloned());
 
-        Ok(Some(CompanionSignature {
+        Ok(CompanionSignature {
             generics,
             receiver_lifetime,
             item,
             output,
             definition_checks: bounds.definition_checks,
-        }))
+        })
     }
 }
 
