@@ -57,12 +57,28 @@ pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce(Lanes) -> R +
         let here = rayon::current_num_threads();
         let limit = (workers < here).then_some(workers);
         op(Lanes { limit })
-    } else if rayon::current_num_threads() == workers {
-        // Outside any pool `current_num_threads` is the global pool's size.
+    } else if workers == global_size() && rayon::current_num_threads() == workers {
+        // Outside any pool `current_num_threads` is the global pool's size; asked only when
+        // the pool would be this size, since asking builds it.
         op(Lanes::ALL)
     } else {
         pool_of(workers).install(|| op(Lanes::ALL))
     }
+}
+
+/// The size rayon gives its global pool unless the program set another: `RAYON_NUM_THREADS` if
+/// it is a positive number, else the cores. Read without building the pool, so that a call of
+/// another size never starts the global pool's threads. (A program that built the global pool
+/// with another size is caught by the second check in [`run_in_pool`].)
+fn global_size() -> usize {
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    *SIZE.get_or_init(|| {
+        std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .filter(|&size| size > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    })
 }
 
 /// The registry's pool with `workers` threads, built on first use.
