@@ -1,8 +1,10 @@
 //! The threads a program has are the ones its calls asked for. Alone in its own test binary
-//! (so its own process): it counts the process's threads.
+//! (so its own process), and one test, so that nothing else starts threads meanwhile: it
+//! counts the process's threads.
 #![cfg(target_os = "linux")]
 
-use parallelize::{Jobs, par_map};
+use parallelize::{Delayed, Jobs, delayed, from_par_iter, par_comp, par_map, pool_parallelize};
+use parallelize::{rayon::prelude::*, try_par_map};
 
 /// The threads of this process, from `/proc/self/task`.
 fn threads() -> usize {
@@ -10,18 +12,43 @@ fn threads() -> usize {
 }
 
 #[test]
-fn a_call_of_another_size_starts_only_its_own_pool() {
+fn calls_start_only_the_threads_they_need() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let global = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|value| value.parse::<usize>().ok())
         .filter(|&size| size > 0)
         .unwrap_or(cores);
+
+    // A call of another size: its pool's threads, and not also the global pool's (found by a
+    // stress run: asking rayon for the global pool's size starts that pool).
     let size = global + 2;
     let before = threads();
     let squares = par_map(0..1000_u64, Jobs::from(size).adaptive(false), |x| x * x);
     assert_eq!(squares[999], 999 * 999);
-    // Its pool's threads, and not also the global pool's (found by a stress run: a call of
-    // another size asked rayon for the global pool's size, which starts that pool).
     assert_eq!(threads(), before + size);
+
+    // Empty and one-item inputs share nothing out: no pool, whatever size they ask for.
+    let before = threads();
+    let jobs = || Jobs::from(global + 300).adaptive(false);
+    let ok = |x: u64| -> Result<u64, u64> { Ok(x) };
+    assert_eq!(try_par_map(Vec::<u64>::new(), jobs(), ok), Ok(vec![]));
+    assert_eq!(try_par_map([7_u64], jobs(), ok), Ok(vec![7]));
+    let none: Vec<Delayed<'_, u64>> = Vec::new();
+    assert!(pool_parallelize(none, jobs()).is_empty());
+    assert_eq!(pool_parallelize([delayed!(u64::max(1, 2))], jobs()), [2]);
+    assert!(par_comp![x + y for x in Vec::<u64>::new() for y in 0..x; njobs = jobs()].is_empty());
+    let empty: Vec<u64> = Vec::new();
+    assert!(par_comp![x for x in empty.iter().copied() if x > 0; njobs = jobs()].is_empty());
+    assert!(par_map(from_par_iter(empty.par_iter()), jobs(), |x| *x).is_empty());
+    assert_eq!(
+        par_map(from_par_iter([5_u64].par_iter()), jobs(), |x| *x),
+        [5]
+    );
+    assert!(par_map(Vec::<u64>::new(), jobs(), |x| x).is_empty());
+    assert_eq!(
+        threads(),
+        before,
+        "an empty or one-item call started threads"
+    );
 }

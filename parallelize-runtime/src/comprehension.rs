@@ -93,12 +93,18 @@ where
         if self.workers == 1 {
             return self.consume(items);
         }
-        let items = Sendable::<_, One>::wrap_vec(gather(items));
+        let items = gather(items);
+        if items.is_empty() {
+            // Nothing to share out: no pool. (One outer item does go to the pool: its inner
+            // clauses' loops are split over it.)
+            return Ok(Vec::new());
+        }
+        let items = Sendable::<_, One>::wrap_vec(items);
         self.on_workers(items.into_par_iter(), |item| item.0)
     }
 
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
-        if self.workers == 1 {
+        if self.workers == 1 || items.len() == 0 {
             return sequentially(items, self);
         }
         self.on_workers(items, |item| item)

@@ -80,8 +80,10 @@ where
 {
     let workers = njobs.into().workers();
     let run = |task: Delayed<'a, R>| task.run();
+    let tasks: Vec<Delayed<'a, R>> = tasks.into_iter().collect();
     let results = guarded(|cancel| {
-        if workers == 1 {
+        // One worker, or nothing to share out: inline, with no pool.
+        if workers == 1 || tasks.len() <= 1 {
             return tasks
                 .into_iter()
                 .enumerate()

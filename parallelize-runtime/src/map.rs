@@ -200,12 +200,13 @@ impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
 }
 
 impl<F, Shape> MapDriver<'_, F, Shape> {
-    /// How a call of `len` items (if known) runs: inline with one worker, else as the cost
-    /// predicts (see [`crate::adaptive`]).
+    /// How a call of `len` items (if known) runs: inline with one worker or at most one item,
+    /// else as the cost predicts (see [`crate::adaptive`]).
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn plan(&self, len: Option<usize>, workers: usize) -> Plan {
-        if workers == 1 {
+        // One worker, or nothing to share out: inline, with no pool.
+        if workers == 1 || len.is_some_and(|len| len <= 1) {
             Plan::Inline
         } else {
             plan(self.cost, len, workers)

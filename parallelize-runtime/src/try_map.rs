@@ -139,6 +139,15 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         R: TryOutput + SendResult,
         F: Fn(T) -> R + Sync,
     {
+        if items.len() <= 1 {
+            // Nothing to share out: inline, with no pool.
+            let one = TryDriver {
+                f: self.f,
+                workers: 1,
+                shape: PhantomData::<fn() -> Shape>,
+            };
+            return one.sequential(items.into_iter());
+        }
         let len = items.len();
         let items = Sendable::<_, Shape>::wrap_vec(items);
         // The lowest index known to fail or panic: nothing past it can change the answer.
