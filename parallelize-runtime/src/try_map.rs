@@ -2,6 +2,7 @@
 //! `items.into_iter().map(f).collect::<Result<Vec<_>, _>>()`, computed in parallel.
 
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -178,16 +179,36 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         // panic past the first error is dropped, as the sequential loop would never have run
         // that item.
         let mut successes = Vec::with_capacity(slots.len());
-        for (index, slot) in slots.into_iter().enumerate() {
+        let mut slots = slots.into_iter().enumerate();
+        while let Some((index, slot)) = slots.next() {
             let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
             match outcome {
                 Ok(result) => match result.0.into_result() {
                     Ok(success) => successes.push(success),
-                    Err(error) => return Err(error),
+                    Err(error) => {
+                        discard(slots);
+                        return Err(error);
+                    }
                 },
-                Err(message) => raise(Failure::item(index, message)),
+                Err(message) => {
+                    discard(slots);
+                    raise(Failure::item(index, message))
+                }
             }
         }
         Ok(successes)
+    }
+}
+
+/// Drops the outcomes past the answer: results of items the sequential loop would never have
+/// run. A panic in one of their `Drop`s is theirs alone, which the sequential loop could not
+/// have met, so it must not replace the answer: it is caught and set aside (the panic hook
+/// has reported it). The other outcomes are still dropped (a slice's drop goes on past a
+/// panicking element).
+fn discard(outcomes: impl Iterator) {
+    // AssertUnwindSafe: nothing of the outcomes is used after this.
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(outcomes))) {
+        // Its own `Drop` could panic too: leaked rather than risk that.
+        std::mem::forget(payload);
     }
 }
