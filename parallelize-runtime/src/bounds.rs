@@ -117,8 +117,12 @@ impl<T, Shape> Sendable<T, Shape> {
         let (pointer, length, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
         // SAFETY: `Sendable<T>` is `repr(transparent)` over `T`, so it has the size, alignment
         // and validity of `T`: the allocation, made for `capacity` `T`s, is one for `capacity`
-        // `Sendable<T>`s, and its first `length` elements are initialised values of the new
-        // type. `ManuallyDrop` keeps the old `Vec` from freeing the buffer the new one owns.
+        // `Sendable<T>`s (same layout), made by the same global allocator that the new `Vec`
+        // will free it with, and its first `length` elements are initialised values of the new
+        // type; `length <= capacity` holds as it did. For a zero-sized `T` the pointer is the
+        // dangling, aligned one that `Vec` uses, which is just as valid for `Sendable<T>`, and
+        // nothing is allocated or freed. `ManuallyDrop` keeps the old `Vec` from freeing the
+        // buffer the new one owns.
         unsafe { Vec::from_raw_parts(pointer.cast::<Self>(), length, capacity) }
     }
 

@@ -1,19 +1,22 @@
-//! `GuardedMap`: the engine's `map`, with the panic guard once per sequential run of items
-//! instead of once per item.
+//! `GuardedMap`: the engine's `map`, with each item's panic caught and named, and the stop
+//! flag looked at once per block of items rather than once per item.
 //!
 //! rayon hands each job a producer and folds it sequentially (`Producer::fold_with`). Wrapping
-//! the producer lets one `catch_unwind` cover a whole run. The index of a panicking item is
-//! read off the input iterator's remaining length, so nothing is tracked per item. The stop
-//! flag is checked before each block of items; blocks start at one item and double while a
-//! block takes under 10 us (halving when one takes longer), so "no new item starts after a
-//! panic" holds exactly for slow items and to within about 10 us for cheap ones, whatever was
-//! known of them. Within a block the loop is a plain `map`, which the compiler can vectorise.
+//! the producer lets the fold run in blocks: each call is guarded on its own (a `catch_unwind`
+//! that costs nothing until it catches, so where `f` cannot unwind the block is a plain `map`,
+//! which the compiler can vectorise), and the index of each item is counted per block, never
+//! read off the producer's `len` (a safe method, which a user's source may implement wrongly:
+//! whatever it says, the fold ends when the items do, and a panic names a real index). A panic
+//! that is not an item's (the source's own code, rayon's) passes through unchanged. The stop
+//! flag is checked before each block; blocks start at one item and double while a block takes
+//! under 10 us (halving when one takes longer), so "no new item starts after a panic" holds
+//! exactly for slow items and to within about 10 us for cheap ones, whatever was known of them.
 //! The runs' own time is summed into `busy`: the work per item, without the call's overhead.
 //! Once the call is stopped, the producer refuses to be split further, so the rest of the
 //! input ends as one job, not one per item. Iterating the producer instead (`into_iter`, which
-//! some adapters use) falls back to guarding each item.
+//! some adapters use) falls back to guarding each item and looking at the flag before each.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::resume_unwind;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,7 +26,7 @@ use rayon::iter::plumbing::{
 use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{Cancel, Cancelled, run_or_stop};
+use crate::panic::{Cancel, Cancelled, run_or_stop, run_recorded};
 
 /// How long a block of items may take before the next look at the stop flag.
 const BLOCK_TIME: Duration = Duration::from_micros(10);
@@ -181,48 +184,41 @@ where
     fn fold_with<G: Folder<Self::Item>>(self, folder: G) -> G {
         let Guard { f, cancel, busy } = self.guard;
         let mut items = self.base.into_iter();
-        let total = items.len();
         let started = Instant::now();
-        // AssertUnwindSafe: after a panic the folder's partial results are dropped by its own
-        // destructor, never observed; `f`'s shared state is the caller's, as in `run_or_stop`.
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut folder = folder;
-            let mut block = 1;
-            let mut block_started = started;
-            loop {
-                if cancel.stopped() {
-                    resume_unwind(Box::new(Cancelled));
-                }
-                // Within a block the loop is a plain `map`: nothing per item but the call.
-                let run = items
-                    .by_ref()
-                    .take(block)
-                    .map(|item| Sendable::new(f(item)));
-                folder = folder.consume_iter(run);
-                if items.len() == 0 || folder.full() {
-                    return folder;
-                }
-                let now = Instant::now();
-                block = if now - block_started < BLOCK_TIME {
-                    (block * 2).min(MAX_BLOCK)
-                } else {
-                    (block / 2).max(1)
-                };
-                block_started = now;
+        let mut folder = folder;
+        let mut block = 1;
+        let mut block_started = started;
+        // The index of the next item, counted here rather than read off the producer's `len`:
+        // a user's source may implement that safe method wrongly.
+        let mut next = self.offset;
+        loop {
+            if cancel.stopped() {
+                resume_unwind(Box::new(Cancelled));
             }
-        }));
+            // Within a block the loop is a plain `map`: the call, guarded on its own (which
+            // costs nothing until it catches), and the count.
+            let mut taken = 0;
+            let run = items.by_ref().take(block).map(|item| {
+                let index = next + taken;
+                taken += 1;
+                Sendable::new(run_recorded(cancel, index, f, item))
+            });
+            folder = folder.consume_iter(run);
+            next += taken;
+            // Ended: the source gave fewer items than asked for (however long it said it was).
+            if taken < block || folder.full() {
+                break;
+            }
+            let now = Instant::now();
+            block = if now - block_started < BLOCK_TIME {
+                (block * 2).min(MAX_BLOCK)
+            } else {
+                (block / 2).max(1)
+            };
+            block_started = now;
+        }
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         busy.fetch_add(nanos, Ordering::Relaxed);
-        match outcome {
-            Ok(folder) => folder,
-            // Another item's panic, passing through: keep unwinding.
-            Err(payload) if payload.is::<Cancelled>() => resume_unwind(payload),
-            Err(payload) => {
-                // The panicking item was the last one taken from `items`.
-                let index = self.offset + (total - items.len()).saturating_sub(1);
-                cancel.record(index, &*payload);
-                resume_unwind(Box::new(Cancelled))
-            }
-        }
+        folder
     }
 }

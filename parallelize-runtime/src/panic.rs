@@ -5,8 +5,8 @@
 //!
 //! | how items run | how a panic gets its index | here |
 //! | --- | --- | --- |
-//! | on the workers, a rayon producer folded in blocks | one catch per run; the index is the items taken from it | `guard.rs`'s `fold_with`, recording with [`Cancel::record`] |
-//! | on the workers, one item at a time | one catch per item, which stops the call | [`run_or_stop`] |
+//! | on the workers, a rayon producer folded in blocks | one catch per item (free until it catches); the index counted per block, not read off the source's `len` | [`run_recorded`], from `guard.rs`'s `fold_with` |
+//! | on the workers, one item at a time | the same, after a look at the stop flag | [`run_or_stop`] |
 //! | `try` calls, on the workers | one catch per item, whose panic becomes its outcome (it counts only if no earlier item failed) | [`run_catching`] |
 //! | inline, a plain iterator (the tiny path) | one catch per item; the index is the loop's count | [`raise_inline_item`] |
 //! | inline, a parallel source's producer (its adaptors' panics are items' too) | one catch per run; the index is the results written | `map.rs`'s `map_inline_counted` |
@@ -63,12 +63,21 @@ pub(crate) fn run_or_stop<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) ->
     if cancel.stopped() {
         resume_unwind(Box::new(Cancelled));
     }
+    run_recorded(cancel, index, f, item)
+}
+
+/// Runs the item at `index`: `f(item)`, whose panic is recorded in `cancel` and ends the call
+/// (the item unwinds with a private payload). Anything else that panics around it (the
+/// source's own code, rayon's) is not an item's and passes through unchanged.
+#[inline]
+pub(crate) fn run_recorded<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -> R, item: T) -> R {
     // AssertUnwindSafe: after a panic the call's partial results are dropped, never observed;
     // what `f` shares with the caller is the caller's to guard, as with `std::thread::scope`.
     match catch_unwind(AssertUnwindSafe(|| f(item))) {
         Ok(result) => result,
         Err(payload) => {
             cancel.record(index, &*payload);
+            drop(payload);
             resume_unwind(Box::new(Cancelled))
         }
     }
