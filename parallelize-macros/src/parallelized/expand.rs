@@ -420,7 +420,14 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(" # Panics".to_owned());
     lines.push(String::new());
     lines.push(" If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned());
-    if function.unsafety.is_some() {
+    if function.target_feature {
+        lines.push(String::new());
+        lines.push(" # Safety".to_owned());
+        lines.push(String::new());
+        lines.push(format!(
+            " {target} enables CPU features with `#[target_feature]`: the CPU that runs the program must have them, on every worker thread. rustc cannot check that at this call (it could only where the caller enables the same features), so the companion is `unsafe`."
+        ));
+    } else if function.unsafety.is_some() {
         lines.push(String::new());
         lines.push(" # Safety".to_owned());
         lines.push(String::new());

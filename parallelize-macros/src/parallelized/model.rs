@@ -85,7 +85,13 @@ pub(crate) struct Function {
     /// runs, so a configured-out function has no companions either.)
     pub carried_attrs: Vec<Attribute>,
     pub vis: Visibility,
+    /// `Some` when the companions are `unsafe`: for an `unsafe fn`, and for a safe function
+    /// with `#[target_feature]` (see `target_feature`).
     pub unsafety: Option<Token![unsafe]>,
+    /// Whether the function enables CPU features with `#[target_feature]`: calling it from a
+    /// function without them is `unsafe` (the caller must know the CPU has them), so its
+    /// companions are `unsafe`, with that contract.
+    pub target_feature: bool,
     pub ident: Ident,
     pub generics: Generics,
     /// `Some` for a `&self` method.
@@ -130,6 +136,10 @@ impl Function {
             ReturnType::Default => None,
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
+        let target_feature = item
+            .attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("target_feature"));
         Function {
             carried_attrs: item
                 .attrs
@@ -140,8 +150,10 @@ impl Function {
             vis: item.vis.clone(),
             unsafety: match sig.safety {
                 Safety::Unsafe(token) => Some(token),
+                _ if target_feature => Some(Token![unsafe](sig.fn_token.span)),
                 _ => None,
             },
+            target_feature,
             ident: sig.ident.clone(),
             generics: sig.generics.clone(),
             associated: receiver.is_none() && (associated.is_some() || mentions_self(item)),
