@@ -169,6 +169,19 @@
 //! `next`, run on the calling thread) is not an item's: it reaches the caller unchanged, as
 //! from a `collect`.
 //!
+//! "No new item starts" counts from the moment the panic is caught, after the panic hook has
+//! reported it (with a backtrace, when `RUST_BACKTRACE` asks for one, that takes milliseconds,
+//! in which other workers go on). From then it is exact for items that run one at a time;
+//! cheap items run in blocks between looks at the stop flag, so each other worker may still
+//! finish the block it is in: at most 4,096 items, and since a block grows only while it takes
+//! under 10 us, about 20 us of their work (tested:
+//! `a_panic_stops_other_workers_within_one_block`).
+//!
+//! A payload that is not a string (`panic_any(42)`) reaches the caller as
+//! `item 3 panicked: a panic payload that is not a string`: the contract fixes the payload as a
+//! `String` naming the item, which cannot carry the original value. Panic with a message (or
+//! keep the value in your own error type and return a `Result`, with `NAME_try_par`).
+//!
 //! The panic hook reports the item's own panic where it happened (`boom`, at its line). A call
 //! that went parallel raises the named panic on the caller's thread as a new panic, which the
 //! hook reports too, at the call; a call that ran inline passes it on without a second report
@@ -183,6 +196,22 @@
 //! .unwrap_err();
 //! assert_eq!(payload.downcast_ref::<String>().unwrap(), "item 7 panicked: boom");
 //! ```
+//!
+//! # Limits
+//!
+//! - **Stack.** Items run on rayon's worker threads, whose stacks are rayon's default size
+//!   (2 MiB, or `RUST_MIN_STACK`). A recursive `#[parallelized]` function whose every level
+//!   calls its companion nests one parallel call per level on those stacks, which holds a few
+//!   hundred levels (a stress run overflowed at about 700; hand-written rayon `collect` at
+//!   1,000-2,000), and large items passed by value take stack too (1 MiB items overflow a
+//!   debug build's worker). `Jobs` has no stack-size option: pools are shared per worker
+//!   count, and one size per pool is what keeps their number bounded. Recurse sequentially
+//!   below some depth, pass large items by reference or in a `Box`, or raise
+//!   `RUST_MIN_STACK` before the first call.
+//! - **`fork`.** A pool started before `fork` has no threads in the child, and a call there
+//!   waits for them forever, as rayon's own pools do. Fork before the first parallel call, or
+//!   `exec` in the child.
+//!
 
 /// The README's example, run as a doctest so that it stays true.
 #[doc = include_str!("../README.md")]

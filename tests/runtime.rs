@@ -418,3 +418,56 @@ fn a_panic_among_many_cheap_items_is_named_exactly_on_every_call() {
         );
     }
 }
+
+#[test]
+fn a_panic_stops_other_workers_within_one_block() {
+    use std::sync::atomic::AtomicBool;
+    // Cheap items run in blocks of at most 4,096 between looks at the stop flag: after an item
+    // panics, the other worker (of 2) finishes at most its current block. The flag is set once
+    // the panic is caught, after the panic hook has run: the hook is made quiet here, since a
+    // report with a backtrace (RUST_BACKTRACE) takes milliseconds, tens of thousands of cheap
+    // items. The slack is for the microseconds between the item's flag and the catch.
+    static PANICKED: AtomicBool = AtomicBool::new(false);
+    static STARTED_AFTER: AtomicUsize = AtomicUsize::new(0);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(|| {
+        par_map(0..200_000_u64, Jobs::new(2).adaptive(false), |x| {
+            if PANICKED.load(Ordering::SeqCst) {
+                STARTED_AFTER.fetch_add(1, Ordering::SeqCst);
+            }
+            if x == 50_000 {
+                PANICKED.store(true, Ordering::SeqCst);
+                panic!("stop");
+            }
+            x
+        })
+    });
+    std::panic::set_hook(hook);
+    assert!(result.is_err());
+    let after = STARTED_AFTER.load(Ordering::SeqCst);
+    assert!(
+        after <= 4096 + 1024,
+        "{after} items started after the panic"
+    );
+}
+
+#[test]
+fn a_payload_that_is_not_a_string_is_named_as_such() {
+    // The documented behaviour: the payload is the `String` that names the item, which cannot
+    // carry the original value.
+    for njobs in [Jobs::new(1), Jobs::new(2).adaptive(false)] {
+        let message = panic_message(|| {
+            par_map(0..10_u32, njobs, |x| {
+                if x == 3 {
+                    std::panic::panic_any(42_u32);
+                }
+                x
+            });
+        });
+        assert_eq!(
+            message,
+            "item 3 panicked: a panic payload that is not a string"
+        );
+    }
+}

@@ -60,7 +60,9 @@ use crate::{Jobs, SendArgument, SendResult};
 ///
 /// # Panics
 ///
-/// If `f` panics, no new item starts, and this panics on the caller's thread with a `String`
+/// If `f` panics, no new item starts (from the moment the panic is caught; cheap items already
+/// in a block of at most 4,096 on another worker finish it: see the crate's Panics section),
+/// and this panics on the caller's thread with a `String`
 /// payload `item {index} panicked: {message}` naming the lowest index that panicked. Also if
 /// `jobs` is `0` (see [`Jobs`]).
 #[track_caller]
