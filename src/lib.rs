@@ -103,6 +103,12 @@
 //! the outer call (that is how rayon keeps every worker busy), so more outer items can be *in
 //! progress* than `n`, though never more than `n` *run* at once.
 //!
+//! One exception: a nested call that turned the adaptive path off (`Jobs::new(n)
+//! .adaptive(false)`, for items that wait for each other) and asks for more workers than its
+//! pool has would wait forever there, so it runs on a pool of its own size, and the worker that
+//! made it waits, running its own pool's work meanwhile (as rayon's `install` does: its stack
+//! grows with what it runs, so keep such calls out of deeply nested loops over many items).
+//!
 //! # Small work runs inline; big inputs need not be gathered
 //!
 //! Going parallel costs microseconds. Each companion (and each one-`for` `par_comp!`, and each

@@ -471,3 +471,48 @@ fn a_payload_that_is_not_a_string_is_named_as_such() {
         );
     }
 }
+
+/// Four items that wait for each other: they meet only if four workers run them at once.
+fn rendezvous() -> Vec<usize> {
+    let barrier = std::sync::Barrier::new(4);
+    par_map(0..4_usize, Jobs::new(4).adaptive(false), |i| {
+        barrier.wait();
+        i
+    })
+}
+
+/// Runs `call` in a thread of its own and waits at most a minute: a hang becomes a failure.
+fn within_a_minute<R: Send + 'static>(call: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done, outcome) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(call());
+    });
+    outcome
+        .recv_timeout(Duration::from_mins(1))
+        .expect("the call hung")
+}
+
+#[test]
+fn a_nested_call_that_asks_for_exactly_more_workers_than_its_pool_has_gets_them() {
+    // `adaptive(false)` asks for its `n` workers at once; nested in a pool of 2, the call used
+    // to run on those 2, and items that wait for each other waited forever (found by a stress
+    // run). Both from a task of `pool_parallelize` and from a user's own pool.
+    let from_tasks = within_a_minute(|| {
+        parallelize::pool_parallelize(
+            vec![
+                parallelize::delayed!(rendezvous()),
+                parallelize::delayed!(Vec::new()),
+            ],
+            2,
+        )
+    });
+    assert_eq!(from_tasks, [vec![0, 1, 2, 3], vec![]]);
+    let from_user_pool = within_a_minute(|| {
+        let pool = parallelize::rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        pool.install(rendezvous)
+    });
+    assert_eq!(from_user_pool, [0, 1, 2, 3]);
+}

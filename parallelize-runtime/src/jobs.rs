@@ -96,7 +96,9 @@ impl Jobs {
 
     /// Whether a call whose work is predicted to be small may run inline on the calling thread
     /// (the default), or must always go to the workers (`false`): for items that must run at
-    /// the same time, such as items that wait for each other.
+    /// the same time, such as items that wait for each other. Such a call made inside a pool
+    /// with fewer workers than it asks for runs on a pool of its own size (see the crate's
+    /// documentation on nesting), so that its items can meet.
     ///
     /// ```
     /// use parallelize::Jobs;

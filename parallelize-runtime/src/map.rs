@@ -11,7 +11,7 @@
 //! The path of a call: [`par_map`] or a companion -> [`map_items`] -> [`IntoItems::drive`]
 //! (which kind of source) -> one of [`MapDriver`]'s three methods, which asks
 //! [`MapDriver::plan`] how to run ([`crate::adaptive`]) and then runs inline, measured, or on
-//! the workers (`on_workers`, `map_gathered`: a pool from [`run_in_pool`], rayon's `collect`
+//! the workers (`on_workers`, `map_gathered`: a pool from [`run_in_pool_as`], rayon's `collect`
 //! over [`GuardedMap`], whose producer folds runs of items on each worker).
 //!
 //! Inline there are three loops, each for what it is given:
@@ -41,7 +41,7 @@ use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
 use crate::panic::{
     Failure, guarded, inline_guarded, or_raise, payload_message, raise_inline_item,
 };
-use crate::pool::{Lanes, run_in_pool};
+use crate::pool::{Lanes, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
@@ -238,8 +238,9 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         F: Fn(T) -> R + Sync,
     {
         let busy = AtomicU64::new(0);
+        let exact = !self.jobs.is_adaptive();
         let results = guarded(|cancel| {
-            run_in_pool(workers, |lanes| {
+            run_in_pool_as(workers, exact, |lanes| {
                 GuardedMap {
                     base: items.with_min_len(piece(lanes, len, workers)),
                     guard: Guard {
@@ -293,7 +294,8 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         let items: Vec<T> = gather(items);
         let count = items.len();
         let busy = AtomicU64::new(0);
-        let results = map_gathered::<Shape, _, _, _>(items, 0, workers, &busy, self.f)?;
+        let exact = !self.jobs.is_adaptive();
+        let results = map_gathered::<Shape, _, _, _>(items, 0, (workers, exact), &busy, self.f)?;
         self.learn(&busy, count);
         Ok(results)
     }
@@ -344,7 +346,14 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         }
         if !finished {
             let busy = AtomicU64::new(0);
-            let rest = map_gathered::<Shape, _, _, _>(gather(items), done, workers, &busy, self.f)?;
+            let exact = !self.jobs.is_adaptive();
+            let rest = map_gathered::<Shape, _, _, _>(
+                gather(items),
+                done,
+                (workers, exact),
+                &busy,
+                self.f,
+            )?;
             results.extend(rest);
         }
         Ok(results)
@@ -471,11 +480,12 @@ fn map_inline_counted<T, R>(
     }
 }
 
-/// Gathered items on the workers; `first` is the index of `items[0]` in the whole call.
+/// Gathered items on the workers; `first` is the index of `items[0]` in the whole call. The
+/// workers: how many, and whether exactly that many must run at once (see [`run_in_pool_as`]).
 fn map_gathered<Shape, T, R, F>(
     items: Vec<T>,
     first: usize,
-    workers: usize,
+    (workers, exact): (usize, bool),
     busy: &AtomicU64,
     f: &F,
 ) -> Result<Vec<R>, Failure>
@@ -491,7 +501,7 @@ where
     let items = Sendable::<_, Shape>::wrap_vec(items);
     let unwrap_then_call = |item: Sendable<T, Shape>| f(item.0);
     let results = guarded(|cancel| {
-        run_in_pool(workers, |lanes| {
+        run_in_pool_as(workers, exact, |lanes| {
             GuardedMap {
                 base: items
                     .into_par_iter()

@@ -53,8 +53,26 @@ impl Lanes {
 /// From outside any pool: on the global pool when its size matches, else on the registry's
 /// pool of that size. From inside a worker: right there (see the module's documentation).
 pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce(Lanes) -> R + Send) -> R {
+    run_in_pool_as(workers, false, op)
+}
+
+/// [`run_in_pool`] for a call that must have its `workers` running at once (`exact`: the
+/// caller turned the adaptive path off, for items that wait for each other). Nested in a pool
+/// with fewer workers, such a call cannot run where it is (its items would wait forever for
+/// workers that are busy waiting too), so it runs on the registry's pool of its size, and the
+/// worker that made it waits, stealing its own pool's work meanwhile as rayon's `install`
+/// does. That is the stack growth the nested path otherwise avoids, accepted here only for
+/// what the caller explicitly asked for.
+pub(crate) fn run_in_pool_as<R: Send>(
+    workers: usize,
+    exact: bool,
+    op: impl FnOnce(Lanes) -> R + Send,
+) -> R {
     if rayon::current_thread_index().is_some() {
         let here = rayon::current_num_threads();
+        if exact && workers > here {
+            return pool_of(workers).install(|| op(Lanes::ALL));
+        }
         let limit = (workers < here).then_some(workers);
         op(Lanes { limit })
     } else if workers == global_size() && rayon::current_num_threads() == workers {
