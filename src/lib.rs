@@ -92,9 +92,12 @@
 //! ([`Jobs::try_new`] checks a value read from configuration). With one worker the calls run
 //! inline on the calling thread, in order, with no thread hop.
 //!
-//! Pools are built once per size and kept for the life of the process; a call from outside
-//! any pool whose size matches rayon's global pool uses that. Never more than `n` calls run at
-//! once.
+//! A pool is built once per size and serves every call of that size; one that no call has used
+//! for 5 s is released (its threads end) and built again by the next call of its size, so a
+//! program that goes through many sizes does not keep a thread per size ever used (with
+//! `njobs` 1..=64, 2,080 threads before, see the note of issue 9). A call from outside any pool
+//! whose size matches rayon's global pool uses that (rayon's, never released). Never more than
+//! `n` calls run at once.
 //!
 //! A parallel call made inside another one's task (nesting) runs on the workers of the pool it
 //! is in, at most `n` of them: it never blocks a worker waiting on another pool, so nesting
@@ -207,10 +210,10 @@
 //!
 //! - **Stack.** Items run on rayon's worker threads, whose stacks are rayon's default size
 //!   (2 MiB, or `RUST_MIN_STACK`). A recursive `#[parallelized]` function whose every level
-//!   calls its companion nests one parallel call per level on those stacks, which holds a few
-//!   hundred levels (a stress run overflowed at about 700; hand-written rayon `collect` at
-//!   1,000-2,000), and large items passed by value take stack too (1 MiB items overflow a
-//!   debug build's worker). `Jobs` has no stack-size option: pools are shared per worker
+//!   calls its companion nests one parallel call per level on those stacks, which holds about a
+//!   hundred levels in a debug build and several hundred in release (a stress run overflowed
+//!   at about 700; hand-written rayon `collect` at 1,000-2,000), and large items passed by
+//!   value take stack too (1 MiB items overflow a debug build's worker). `Jobs` has no stack-size option: pools are shared per worker
 //!   count, and one size per pool is what keeps their number bounded. Recurse sequentially
 //!   below some depth, pass large items by reference or in a `Box`, or raise
 //!   `RUST_MIN_STACK` before the first call.
@@ -383,6 +386,6 @@ pub mod __private {
     pub use parallelize_runtime::{
         Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
         SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, kind, map_items,
-        serial_gathers, try_map_items,
+        serial_gathers, set_idle_release, try_map_items,
     };
 }

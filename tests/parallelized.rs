@@ -485,3 +485,28 @@ fn try_par_returns_the_sequential_error_even_if_a_result_past_it_panics_when_dro
     );
     assert_eq!(outcome.err(), Some(10));
 }
+
+/// Depth of a recursion that calls its own companion at every level.
+#[parallelized]
+fn depth(level: u32) -> u32 {
+    if level == 0 {
+        0
+    } else {
+        // Two items, so that each level goes to the workers (one item would run inline).
+        depth_par([level - 1, 0], parallelize::Jobs::new(2).adaptive(false))[0] + 1
+    }
+}
+
+#[test]
+fn a_recursive_function_nests_dozens_of_levels_on_the_workers() {
+    // The documented limit (crate docs, Limits): each level nests one parallel call on a
+    // worker's stack; about a hundred levels fit rayon's default stack in a debug build (this
+    // one: 100 did, 200 overflowed), several hundred in release.
+    let deep = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| depth_par([64_u32, 0], parallelize::Jobs::new(2).adaptive(false)))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(deep, [64, 0]);
+}

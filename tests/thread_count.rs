@@ -5,6 +5,8 @@
 
 use parallelize::{Delayed, Jobs, delayed, from_par_iter, par_comp, par_map, pool_parallelize};
 use parallelize::{rayon::prelude::*, try_par_map};
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The threads of this process, from `/proc/self/task`.
 fn threads() -> usize {
@@ -21,12 +23,13 @@ fn calls_start_only_the_threads_they_need() {
         .unwrap_or(cores);
 
     // A call of another size: its pool's threads, and not also the global pool's (found by a
-    // stress run: asking rayon for the global pool's size starts that pool).
+    // stress run: asking rayon for the global pool's size starts that pool). The first pool
+    // of the registry also starts the one thread that releases idle pools.
     let size = global + 2;
     let before = threads();
     let squares = par_map(0..1000_u64, Jobs::from(size).adaptive(false), |x| x * x);
     assert_eq!(squares[999], 999 * 999);
-    assert_eq!(threads(), before + size);
+    assert_eq!(threads(), before + size + 1);
 
     // Empty and one-item inputs share nothing out: no pool, whatever size they ask for.
     let before = threads();
@@ -51,4 +54,33 @@ fn calls_start_only_the_threads_they_need() {
         before,
         "an empty or one-item call started threads"
     );
+
+    // Many sizes, as from a configuration: their pools are released once idle, and a size
+    // used again gets its pool back (found by a stress run: njobs 1..=64 left 2,080 threads).
+    // The wait is for a condition, with a deadline only to turn a failure into a report.
+    parallelize::__private::set_idle_release(Duration::from_millis(200));
+    let base = before - size; // the first call's pool goes idle too
+    for njobs in 1..=32_usize {
+        let sums = par_map(0..256_u64, Jobs::from(njobs).adaptive(false), |x| x + 1);
+        assert_eq!(sums[255], 256);
+    }
+    let peak = threads();
+    assert!(
+        peak > base + 400,
+        "the sizes did not build their pools ({peak})"
+    );
+    // What stays: rayon's global pool, which the size that matches it used (not ours to
+    // release).
+    let kept = base + if global <= 32 { global } else { 0 };
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while threads() > kept && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        threads(),
+        kept,
+        "idle pools were not released (peak {peak})"
+    );
+    let again = par_map(0..256_u64, Jobs::from(7).adaptive(false), |x| x * 2);
+    assert_eq!(again[255], 510);
 }

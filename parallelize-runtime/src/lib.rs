@@ -26,6 +26,7 @@ pub use items::{
 };
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map};
+pub use pool::set_idle_release;
 /// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.
 pub use rayon;
 pub use try_map::{try_map_items, try_par_map};

@@ -1,21 +1,27 @@
-//! The pool registry: one rayon pool per size, built on first use and kept for the life of the
-//! process.
+//! The pool registry: one rayon pool per size, built on first use, kept while it is used, and
+//! released once idle.
 //!
 //! Building a pool costs tens to hundreds of microseconds (a thread start per worker), so a pool
-//! per call would dominate short calls. Pools are leaked on purpose: they live as long as the
-//! process, like rayon's global pool, and a `&'static` lets callers use one without holding the
-//! registry's lock.
+//! per call would dominate short calls: a size's pool serves every call of that size. A pool
+//! that no call has used for 5 s is released (its threads end), by a housekeeping
+//! thread that looks once a second; the next call of that size builds it again. So a program
+//! that uses one or two sizes keeps them, and one that goes through many (`njobs` from a
+//! configuration, a sweep over sizes) does not keep a thread per size ever used.
 //!
 //! Nesting: a call made from inside a rayon worker (a parallel call inside a parallel task) runs
 //! on the pool it is already in, cut into at most `n` pieces when that pool is larger than `n`.
 //! It never hops to another pool: a worker that waited on another pool would, in rayon, steal
 //! items of its own call meanwhile, start their nested calls, wait again, and pile frames on its
 //! stack until it overflows (and a worker that blocked without stealing could deadlock when two
-//! pools call each other). So nested calls never deadlock, never build a pool, and the number of
-//! threads is the sum of the distinct sizes of the top-level calls.
+//! pools call each other). So nested calls never deadlock and never build a pool (but for the
+//! one exception of [`run_in_pool_as`]).
 
 use std::collections::HashMap;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Once, OnceLock, PoisonError, RwLock};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -99,7 +105,73 @@ fn global_size() -> usize {
     })
 }
 
-/// The registry's pool with `workers` threads, built on first use.
+/// How long a pool may go unused before it is released, in milliseconds (5 s).
+const IDLE_DEFAULT_MILLIS: u64 = 5_000;
+
+/// The idle time in force: 5 s, or what a test set with [`set_idle_release`].
+static IDLE_MILLIS: AtomicU64 = AtomicU64::new(IDLE_DEFAULT_MILLIS);
+
+/// Sets how long a pool may go unused before it is released (tests; not public API).
+#[doc(hidden)]
+pub fn set_idle_release(idle: Duration) {
+    IDLE_MILLIS.store(
+        u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+}
+
+/// One size's pool: built in its own `OnceLock` (see [`pool_of`]), and when it was last used.
+struct Slot {
+    pool: OnceLock<ThreadPool>,
+    /// Milliseconds since [`epoch`] at the start or end of its last call.
+    last_used: AtomicU64,
+}
+
+impl Slot {
+    fn touch(&self) {
+        self.last_used.store(millis(), Ordering::Relaxed);
+    }
+}
+
+/// A pool of the registry, held for the length of a call: a held pool is never released.
+pub(crate) struct Pool(Arc<Slot>);
+
+impl Deref for Pool {
+    type Target = ThreadPool;
+    fn deref(&self) -> &ThreadPool {
+        // Built by `pool_of` before a `Pool` is handed out.
+        self.0
+            .pool
+            .get()
+            .expect("parallelize: a pool handed out before it was built")
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.0.touch();
+    }
+}
+
+type Slots = RwLock<HashMap<usize, Arc<Slot>>>;
+
+fn slots() -> &'static Slots {
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    SLOTS.get_or_init(RwLock::default)
+}
+
+/// The moment time is counted from for [`Slot::last_used`].
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn millis() -> u64 {
+    u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The registry's pool with `workers` threads, built on first use (or again, after it was
+/// released).
 ///
 /// The registry's lock only finds or adds the size's slot; the pool is built outside it, in
 /// the slot's own `OnceLock`, so a call on a pool that exists never waits while a pool of
@@ -109,25 +181,32 @@ fn global_size() -> usize {
 /// # Panics
 ///
 /// If the operating system refuses to start the threads (a later call tries again).
-fn pool_of(workers: usize) -> &'static ThreadPool {
-    type Slot = &'static OnceLock<ThreadPool>;
-    static SLOTS: OnceLock<RwLock<HashMap<usize, Slot>>> = OnceLock::new();
-    let slots = SLOTS.get_or_init(RwLock::default);
-    // The map is only ever inserted into, each insert whole, so a panic elsewhere while a
-    // lock was held cannot have left it half-written.
+fn pool_of(workers: usize) -> Pool {
+    let slots = slots();
+    // Entries are inserted and removed whole, so a panic elsewhere while a lock was held cannot
+    // have left the map half-written.
     let known = slots
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&workers)
-        .copied();
+        .cloned();
     let slot = known.unwrap_or_else(|| {
-        *slots
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(workers)
-            .or_insert_with(|| Box::leak(Box::new(OnceLock::new())))
+        start_releasing();
+        Arc::clone(
+            slots
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(workers)
+                .or_insert_with(|| {
+                    Arc::new(Slot {
+                        pool: OnceLock::new(),
+                        last_used: AtomicU64::new(millis()),
+                    })
+                }),
+        )
     });
-    slot.get_or_init(|| {
+    slot.touch();
+    slot.pool.get_or_init(|| {
         #[cfg(test)]
         tests::build_gate::pass(workers);
         ThreadPoolBuilder::new()
@@ -137,7 +216,47 @@ fn pool_of(workers: usize) -> &'static ThreadPool {
             .unwrap_or_else(|error| {
                 panic!("parallelize: could not start a pool of {workers} worker threads: {error}")
             })
-    })
+    });
+    Pool(slot)
+}
+
+/// Starts, once, the thread that releases idle pools: every second (or sooner, for a shorter
+/// idle time) it removes the pools that no call holds and none has used for the idle time, and
+/// drops them, which ends their threads.
+fn start_releasing() {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        // Without it pools are only kept longer: not a reason to fail a call.
+        let _ = thread::Builder::new()
+            .name("parallelize-release".to_owned())
+            .spawn(|| {
+                loop {
+                    let idle = IDLE_MILLIS.load(Ordering::Relaxed);
+                    thread::sleep(Duration::from_millis((idle / 2).clamp(1, 1_000)));
+                    release_idle(idle);
+                }
+            });
+    });
+}
+
+/// Removes and drops the pools that no call holds and none has used for `idle` milliseconds.
+fn release_idle(idle: u64) {
+    let now = millis();
+    let released: Vec<Arc<Slot>> = {
+        let mut slots = slots().write().unwrap_or_else(PoisonError::into_inner);
+        let stale: Vec<usize> = slots
+            .iter()
+            .filter(|(_, slot)| {
+                // Held by a call (or being looked up): the map's is not the only reference.
+                Arc::strong_count(slot) == 1
+                    && now.saturating_sub(slot.last_used.load(Ordering::Relaxed)) >= idle
+            })
+            .map(|(size, _)| *size)
+            .collect();
+        stale.iter().filter_map(|size| slots.remove(size)).collect()
+    };
+    // Dropped outside the lock: a pool's drop tells its threads to end.
+    drop(released);
 }
 
 #[cfg(test)]
@@ -211,9 +330,9 @@ mod tests {
     fn a_pool_is_built_once_per_size_and_reused() {
         let first = pool_of(3);
         let again = pool_of(3);
-        assert!(std::ptr::eq(first, again));
+        assert!(std::ptr::eq(&raw const *first, &raw const *again));
         assert_eq!(first.current_num_threads(), 3);
-        assert!(!std::ptr::eq(first, pool_of(5)));
+        assert!(!std::ptr::eq(&raw const *first, &raw const *pool_of(5)));
     }
 
     #[test]
