@@ -108,9 +108,9 @@
 //!
 //! One exception: a nested call that turned the adaptive path off (`Jobs::new(n)
 //! .adaptive(false)`, for items that wait for each other) and asks for more workers than its
-//! pool has would wait forever there, so it runs on a pool of its own size, and the worker that
-//! made it waits, running its own pool's work meanwhile (as rayon's `install` does: its stack
-//! grows with what it runs, so keep such calls out of deeply nested loops over many items).
+//! pool has would wait forever there, so it runs on a pool of its own size, from a thread
+//! started for it (one per such call), while the worker that made it waits without taking
+//! other work (so it cannot take a sibling item that waits for this one).
 //!
 //! # Small work runs inline; big inputs need not be gathered
 //!
@@ -174,9 +174,10 @@
 //! If a call panics, no new item starts, and the panic reaches the caller with a `String`
 //! payload that keeps the message and names the item: `item 7 panicked: boom`. The pools stay
 //! usable. A panic in a nested call names both items, outer first:
-//! `item 2 panicked: item 1 panicked: boom`. A panic of the input iterator itself (its own
-//! `next`, run on the calling thread) is not an item's: it reaches the caller unchanged, as
-//! from a `collect`.
+//! `item 2 panicked: item 1 panicked: boom`. A panic of the input itself (an iterator's own
+//! `next`, run on the calling thread, or the adaptors of a parallel source given with
+//! `from_par_iter`, or rayon's own checks of it) is not an item's: it reaches the caller
+//! unchanged, as from a `collect`, and stops the call as an item's panic does.
 //!
 //! "No new item starts" counts from the moment the panic is caught, after the panic hook has
 //! reported it (with a backtrace, when `RUST_BACKTRACE` asks for one, that takes milliseconds,

@@ -510,3 +510,20 @@ fn a_recursive_function_nests_dozens_of_levels_on_the_workers() {
         .unwrap();
     assert_eq!(deep, [64, 0]);
 }
+
+#[test]
+fn try_par_sets_aside_two_panicking_drops_past_the_answer() {
+    use parallelize::Jobs;
+    // Two results past the first error whose drops panic: each is dropped on its own (the
+    // second during the first's unwinding would abort the process).
+    struct Twice(u64);
+    impl Drop for Twice {
+        fn drop(&mut self) {
+            assert!(self.0 != 50 && self.0 != 60, "drop of {}", self.0);
+        }
+    }
+    let outcome = parallelize::try_par_map(0..100_u64, Jobs::new(2).adaptive(false), |x| {
+        if x == 10 { Err(x) } else { Ok(Twice(x)) }
+    });
+    assert_eq!(outcome.err(), Some(10));
+}

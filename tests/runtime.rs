@@ -516,3 +516,94 @@ fn a_nested_call_that_asks_for_exactly_more_workers_than_its_pool_has_gets_them(
     });
     assert_eq!(from_user_pool, [0, 1, 2, 3]);
 }
+
+#[test]
+fn a_wider_nested_call_does_not_take_its_callers_sibling_items() {
+    // Found by a review of the first fix: the worker that waited for the wider pool took the
+    // outer call's other item, which waits at a barrier for this one: a deadlock.
+    let rounds = within_a_minute(|| {
+        (0..50)
+            .map(|_| {
+                let barrier = std::sync::Barrier::new(2);
+                par_map(0..2_usize, Jobs::new(2).adaptive(false), |i| {
+                    let inner = par_map(0..4_usize, Jobs::new(4).adaptive(false), |j| j);
+                    barrier.wait();
+                    i + inner.len()
+                })
+            })
+            .count()
+    });
+    assert_eq!(rounds, 50);
+}
+
+#[test]
+fn every_entry_point_gives_a_wider_nested_rendezvous_its_workers() {
+    let from_try = within_a_minute(|| {
+        parallelize::pool_parallelize(
+            vec![parallelize::delayed!(parallelize::try_par_map(
+                0..4_usize,
+                Jobs::new(4).adaptive(false),
+                |i| {
+                    RENDEZVOUS_TRY.wait();
+                    Ok::<usize, ()>(i)
+                },
+            ))],
+            Jobs::new(2),
+        )
+    });
+    assert_eq!(from_try, [Ok(vec![0, 1, 2, 3])]);
+}
+
+static RENDEZVOUS_TRY: std::sync::LazyLock<std::sync::Barrier> =
+    std::sync::LazyLock::new(|| std::sync::Barrier::new(4));
+
+/// Two items, but a `size_hint` that says one.
+struct ClaimsOne(std::ops::Range<usize>);
+
+impl Iterator for ClaimsOne {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (1, Some(1))
+    }
+}
+
+#[test]
+fn an_iterator_that_claims_one_item_is_not_run_inline() {
+    // `size_hint` is not trusted for the no-pool shortcut: two items that wait for each other
+    // still meet on two workers.
+    let met = within_a_minute(|| {
+        let barrier = std::sync::Barrier::new(2);
+        par_map(ClaimsOne(0..2), Jobs::new(2).adaptive(false), |i| {
+            barrier.wait();
+            i
+        })
+    });
+    assert_eq!(met, [0, 1]);
+}
+
+#[test]
+fn a_panic_of_a_parallel_sources_own_adaptor_passes_through_on_every_path() {
+    use parallelize::from_par_iter;
+    use parallelize::rayon::prelude::*;
+    for njobs in [Jobs::new(1), Jobs::new(2).adaptive(false)] {
+        let payload = catch_unwind(|| {
+            let source = (0..1000_u32)
+                .into_par_iter()
+                .map(|x| if x == 500 { panic!("adaptor") } else { x });
+            // An item of the function's own panics too, later: the source's failure wins.
+            par_map(from_par_iter(source), njobs, |x| {
+                assert!(x != 900, "item");
+                x
+            })
+        })
+        .unwrap_err();
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"adaptor"),
+            "{njobs:?}"
+        );
+    }
+}

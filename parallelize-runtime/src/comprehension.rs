@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::bounds::{One, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
 use crate::panic::{Failure, guarded, raise, run_or_stop};
-use crate::pool::run_in_pool;
+use crate::pool::run_in_pool_as;
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Where the clauses of a comprehension run: passed by `par_comp!`'s expansion from each `for`
@@ -64,8 +64,10 @@ where
     U: IntoIterator,
     U::Item: SendResult,
 {
+    let jobs = jobs.into();
     let outer = Outer {
-        workers: jobs.into().workers(),
+        workers: jobs.workers(),
+        exact: !jobs.is_adaptive(),
         body: &body,
     };
     match items.drive(outer) {
@@ -77,6 +79,8 @@ where
 /// The outermost clause, given its items by [`IntoItems::drive`].
 struct Outer<'a, B> {
     workers: usize,
+    /// Whether exactly `workers` must run at once (see `pool::run_in_pool_as`).
+    exact: bool,
     body: &'a B,
 }
 
@@ -146,7 +150,7 @@ impl<B> Outer<'_, B> {
     {
         let len = items.len();
         let results = guarded(|cancel| {
-            run_in_pool(self.workers, |lanes| {
+            run_in_pool_as(self.workers, self.exact, |lanes| {
                 let level = Level {
                     parallel: !lanes.is_limited(),
                 };

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
 use crate::panic::{guarded, raise, run_or_stop};
-use crate::pool::run_in_pool;
+use crate::pool::run_in_pool_as;
 use crate::{Jobs, SendResult};
 
 /// A call captured for later: the callee and its arguments, evaluated when it was made, ready
@@ -78,12 +78,12 @@ pub fn pool_parallelize<'a, R>(
 where
     R: SendResult,
 {
-    let workers = njobs.into().workers();
+    let jobs = njobs.into();
+    let (workers, exact) = (jobs.workers(), !jobs.is_adaptive());
     let run = |task: Delayed<'a, R>| task.run();
-    let tasks: Vec<Delayed<'a, R>> = tasks.into_iter().collect();
     let results = guarded(|cancel| {
-        // One worker, or nothing to share out: inline, with no pool.
-        if workers == 1 || tasks.len() <= 1 {
+        if workers == 1 {
+            // Made and run one at a time, in order.
             return tasks
                 .into_iter()
                 .enumerate()
@@ -94,6 +94,10 @@ where
             .into_iter()
             .map(|task| Mutex::new(Slot::Waiting(task)))
             .collect();
+        if slots.is_empty() {
+            // Nothing to share out: no pool.
+            return Vec::new();
+        }
         let next = AtomicUsize::new(0);
         // One loop per worker; each takes the next waiting task in order.
         let take_tasks = || {
@@ -109,7 +113,7 @@ where
                 *lock(slot) = Slot::Done(Sendable::new(result));
             }
         };
-        run_in_pool(workers, |lanes| {
+        run_in_pool_as(workers, exact, |lanes| {
             let loops = lanes.workers().min(slots.len());
             (0..loops)
                 .into_par_iter()

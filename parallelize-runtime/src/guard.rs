@@ -28,6 +28,17 @@ use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 use crate::bounds::{One, Sendable};
 use crate::panic::{Cancel, Cancelled, run_or_stop, run_recorded};
 
+/// Stops the call if dropped while unwinding: whatever panicked, no new item starts.
+struct StopOnUnwind<'a>(&'a Cancel);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
+}
+
 /// How long a block of items may take before the next look at the stop flag.
 const BLOCK_TIME: Duration = Duration::from_micros(10);
 
@@ -183,6 +194,8 @@ where
 
     fn fold_with<G: Folder<Self::Item>>(self, folder: G) -> G {
         let Guard { f, cancel, busy } = self.guard;
+        // A panic that is not an item's (the source's own adaptors, rayon's) stops the call too.
+        let _stop = StopOnUnwind(cancel);
         let mut items = self.base.into_iter();
         let started = Instant::now();
         let mut folder = folder;

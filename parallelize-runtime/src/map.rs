@@ -14,13 +14,12 @@
 //! the workers (`on_workers`, `map_gathered`: a pool from [`run_in_pool_as`], rayon's `collect`
 //! over [`GuardedMap`], whose producer folds runs of items on each worker).
 //!
-//! Inline there are three loops, each for what it is given:
+//! Inline there are two loops, each for what it is given:
 //!
 //! | loop | given | why its own |
 //! | --- | --- | --- |
-//! | [`map_inline`] | any iterator | the plain `map().collect()`; the iterator's own panic passes through |
+//! | [`map_inline`] | any iterator, a parallel source's producer | the plain `map().collect()`; the input's own panic (its `next`, a source's adaptors) passes through |
 //! | [`map_vec_inline`] | an owned `Vec` (`par_comp!`) | mapped in its own buffer, vectorised wherever it is compiled |
-//! | [`map_inline_counted`] | a parallel source's producer | its adaptors' panics are items' panics, as on the workers |
 //!
 //! [`from_par_iter`]: crate::from_par_iter
 //! [`GuardedMap`]: crate::guard::GuardedMap
@@ -38,9 +37,7 @@ use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, inline_done,
 use crate::bounds::{One, SendItem, Sendable};
 use crate::guard::{Guard, GuardedMap};
 use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
-use crate::panic::{
-    Failure, guarded, inline_guarded, or_raise, payload_message, raise_inline_item,
-};
+use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
 use crate::pool::{Lanes, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -154,7 +151,14 @@ where
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
         let workers = self.jobs.workers();
         let len = items.len();
-        or_raise(match self.plan(Some(len), workers) {
+        // Nothing to share out: no pool. (A length the source gives, as rayon trusts it; an
+        // iterator's `size_hint` is not trusted so: its items are counted when gathered.)
+        let plan = if len <= 1 {
+            Plan::Inline
+        } else {
+            self.plan(Some(len), workers)
+        };
+        or_raise(match plan {
             Plan::Inline => {
                 let results = sequentially(items, InlineRun(self.f));
                 inline_done(self.cost);
@@ -177,7 +181,13 @@ where
         let Some(len) = items.exact_len() else {
             return self.sequential(items.into_iter());
         };
-        match self.plan(Some(len), workers) {
+        // Nothing to share out: no pool (an exact length, from the crate's own sources).
+        let plan = if len <= 1 {
+            Plan::Inline
+        } else {
+            self.plan(Some(len), workers)
+        };
+        match plan {
             Plan::Inline => {
                 let results = items.map_inline(self.f);
                 inline_done(self.cost);
@@ -188,7 +198,8 @@ where
     }
 }
 
-/// An inline run over a parallel source's items: see [`map_inline_counted`].
+/// An inline run over a parallel source's items, read through its producer: [`map_inline`],
+/// where, as on the workers, a panic of the source's own adaptors is not an item's.
 struct InlineRun<'a, F>(&'a F);
 
 impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
@@ -197,18 +208,17 @@ impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
-        map_inline_counted(items, self.0)
+        Ok(map_inline(items, self.0))
     }
 }
 
 impl<F, Shape> MapDriver<'_, F, Shape> {
-    /// How a call of `len` items (if known) runs: inline with one worker or at most one item,
-    /// else as the cost predicts (see [`crate::adaptive`]).
+    /// How a call of `len` items (if known) runs: inline with one worker, else as the cost
+    /// predicts (see [`crate::adaptive`]).
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn plan(&self, len: Option<usize>, workers: usize) -> Plan {
-        // One worker, or nothing to share out: inline, with no pool.
-        if workers == 1 || len.is_some_and(|len| len <= 1) {
+        if workers == 1 {
             Plan::Inline
         } else {
             plan(self.cost, len, workers)
@@ -463,23 +473,6 @@ unsafe fn abandon<T, R>(slots: *mut T, index: usize, len: usize, capacity: usize
     drop(buffer);
 }
 
-/// The calls in order on the caller's thread, where every panic is an item's: the items of a
-/// parallel source are made by the source's own adaptors as part of each item's work, as on
-/// the workers. The index of a panicking item is the number of results written before it
-/// (`extend` keeps the length right while unwinding), so the loop tracks nothing per item.
-#[allow(clippy::inline_always)]
-#[inline(always)]
-fn map_inline_counted<T, R>(
-    items: impl Iterator<Item = T>,
-    f: &impl Fn(T) -> R,
-) -> Result<Vec<R>, Failure> {
-    let mut results = Vec::with_capacity(items.size_hint().0);
-    match catch_unwind(AssertUnwindSafe(|| results.extend(items.map(f)))) {
-        Ok(()) => Ok(results),
-        Err(payload) => Err(Failure::item(results.len(), payload_message(&*payload))),
-    }
-}
-
 /// Gathered items on the workers; `first` is the index of `items[0]` in the whole call. The
 /// workers: how many, and whether exactly that many must run at once (see [`run_in_pool_as`]).
 fn map_gathered<Shape, T, R, F>(
@@ -495,7 +488,11 @@ where
     F: Fn(T) -> R + Sync,
 {
     if items.len() <= 1 {
-        return map_inline_counted(items.into_iter(), f).map_err(|failure| failure.offset(first));
+        // One item (or none): called here, with no pool.
+        return items
+            .into_iter()
+            .map(|item| run_catching(f, item).map_err(|message| Failure::item(first, message)))
+            .collect();
     }
     let len = items.len();
     let items = Sendable::<_, Shape>::wrap_vec(items);

@@ -8,12 +8,14 @@
 //! | on the workers, a rayon producer folded in blocks | one catch per item (free until it catches); the index counted per block, not read off the source's `len` | [`run_recorded`], from `guard.rs`'s `fold_with` |
 //! | on the workers, one item at a time | the same, after a look at the stop flag | [`run_or_stop`] |
 //! | `try` calls, on the workers | one catch per item, whose panic becomes its outcome (it counts only if no earlier item failed) | [`run_catching`] |
-//! | inline, a plain iterator (the tiny path) | one catch per item; the index is the loop's count | [`raise_inline_item`] |
-//! | inline, a parallel source's producer (its adaptors' panics are items' too) | one catch per run; the index is the results written | `map.rs`'s `map_inline_counted` |
+//! | inline, a plain iterator or a parallel source's producer (the tiny path) | one catch per item; the index is the loop's count | [`raise_inline_item`] |
 //! | inline, measured or `try` | one catch per run; the index is noted before each call | [`inline_guarded`] |
 //!
 //! Runs on the workers end in [`guarded`], which turns the recorded panic into a [`Failure`];
 //! every entry point raises a failure with [`raise`] (or [`or_raise`]) on the caller's thread.
+//! Only the function's panics are named: a panic of the input itself (an iterator's `next`, a
+//! parallel source's own adaptors, rayon's own checks) reaches the caller unchanged, on every
+//! path, and stops the call as an item's does.
 
 use std::any::Any;
 use std::cell::Cell;
@@ -39,6 +41,12 @@ impl Cancel {
         // Relaxed: this is a hint to stop early. The panic itself travels through rayon's
         // join, which synchronises, and `first_panic` is read only after the call is over.
         self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Stops the call without naming an item: for a panic that is not an item's.
+    #[cold]
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
     }
 
     #[cold]
@@ -120,14 +128,6 @@ impl Failure {
     pub(crate) fn other(payload: Box<dyn Any + Send>) -> Failure {
         Failure(Box::new(Failed::Other(payload)))
     }
-
-    /// The same failure in a call whose items are numbered from `first`.
-    pub(crate) fn offset(mut self, first: usize) -> Failure {
-        if let Failed::Item { index, .. } = &mut *self.0 {
-            *index += first;
-        }
-        self
-    }
 }
 
 /// Raises `failure` on the caller's thread: an item's panic as `item {index} panicked:
@@ -180,9 +180,13 @@ pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> Result<R, Failure> 
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner);
             Err(match first {
-                Some((index, message)) => Failure::item(index, message),
-                // Not an item's panic (the input iterator's, say): pass it on untouched.
-                None => Failure::other(payload),
+                // An item's panic (the payload is the private `Cancelled`) names the lowest.
+                Some((index, message)) if payload.is::<Cancelled>() => {
+                    Failure::item(index, message)
+                }
+                // Not an item's panic (the source's own, rayon's): passed on untouched, before
+                // any item's, for it says the input itself failed.
+                _ => Failure::other(payload),
             })
         }
     }

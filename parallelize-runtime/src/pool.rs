@@ -65,10 +65,8 @@ pub(crate) fn run_in_pool<R: Send>(workers: usize, op: impl FnOnce(Lanes) -> R +
 /// [`run_in_pool`] for a call that must have its `workers` running at once (`exact`: the
 /// caller turned the adaptive path off, for items that wait for each other). Nested in a pool
 /// with fewer workers, such a call cannot run where it is (its items would wait forever for
-/// workers that are busy waiting too), so it runs on the registry's pool of its size, and the
-/// worker that made it waits, stealing its own pool's work meanwhile as rayon's `install`
-/// does. That is the stack growth the nested path otherwise avoids, accepted here only for
-/// what the caller explicitly asked for.
+/// workers that are busy waiting too), so it runs on the registry's pool of its size, from a
+/// thread of its own, while the worker that made it waits without taking other work.
 pub(crate) fn run_in_pool_as<R: Send>(
     workers: usize,
     exact: bool,
@@ -77,7 +75,19 @@ pub(crate) fn run_in_pool_as<R: Send>(
     if rayon::current_thread_index().is_some() {
         let here = rayon::current_num_threads();
         if exact && workers > here {
-            return pool_of(workers).install(|| op(Lanes::ALL));
+            // Not with `install` from here: a worker waiting on another pool runs its own
+            // pool's work meanwhile, and could take a sibling item that waits for this one
+            // (a barrier across the outer call), which would never return. A thread of its own
+            // waits for the pool instead, and this worker waits for that thread, taking no
+            // work. (One thread start per such call: they are the rare calls that ask for more
+            // workers at once than the pool they are made in has.)
+            let pool = pool_of(workers);
+            return std::thread::scope(|scope| {
+                scope
+                    .spawn(|| pool.install(|| op(Lanes::ALL)))
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            });
         }
         let limit = (workers < here).then_some(workers);
         op(Lanes { limit })

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::bounds::{One, SendItem, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
 use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
-use crate::pool::run_in_pool;
+use crate::pool::{run_in_pool, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
 /// Like [`par_map`](crate::par_map) for a function that returns a `Result`: returns exactly what the sequential
@@ -59,9 +59,11 @@ where
     R: TryOutput + SendResult,
     F: Fn(I::Item) -> R + Sync,
 {
+    let jobs = jobs.into();
     let driver = TryDriver {
         f: &f,
-        workers: jobs.into().workers(),
+        workers: jobs.workers(),
+        exact: !jobs.is_adaptive(),
         shape: PhantomData::<fn() -> Shape>,
     };
     items.drive(driver)
@@ -73,6 +75,8 @@ where
 struct TryDriver<'a, F, Shape> {
     f: &'a F,
     workers: usize,
+    /// Whether exactly `workers` must run at once (see `pool::run_in_pool_as`).
+    exact: bool,
     shape: PhantomData<fn() -> Shape>,
 }
 
@@ -108,7 +112,7 @@ where
 
     #[track_caller]
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
-        if self.workers == 1 {
+        if self.workers == 1 || items.len() <= 1 {
             // Inline, with no pool and no hop: read the source on this thread.
             return sequentially(items, self);
         }
@@ -145,6 +149,7 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
             let one = TryDriver {
                 f: self.f,
                 workers: 1,
+                exact: false,
                 shape: PhantomData::<fn() -> Shape>,
             };
             return one.sequential(items.into_iter());
@@ -154,7 +159,7 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         // The lowest index known to fail or panic: nothing past it can change the answer.
         let first_failure = AtomicUsize::new(usize::MAX);
         let slots: Vec<Option<Outcome<Sendable<R>>>> = or_raise(guarded(|_| {
-            run_in_pool(self.workers, |lanes| {
+            run_in_pool_as(self.workers, self.exact, |lanes| {
                 items
                     .into_par_iter()
                     .with_min_len(lanes.min_len(len))
@@ -203,12 +208,14 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
 /// Drops the outcomes past the answer: results of items the sequential loop would never have
 /// run. A panic in one of their `Drop`s is theirs alone, which the sequential loop could not
 /// have met, so it must not replace the answer: it is caught and set aside (the panic hook
-/// has reported it). The other outcomes are still dropped (a slice's drop goes on past a
-/// panicking element).
+/// has reported it). Each is dropped on its own, so that a second such panic is not one
+/// during the unwinding of the first (which would abort).
 fn discard(outcomes: impl Iterator) {
-    // AssertUnwindSafe: nothing of the outcomes is used after this.
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(outcomes))) {
-        // Its own `Drop` could panic too: leaked rather than risk that.
-        std::mem::forget(payload);
+    for outcome in outcomes {
+        // AssertUnwindSafe: nothing of the outcome is used after this.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(outcome))) {
+            // Its own `Drop` could panic too: leaked rather than risk that.
+            std::mem::forget(payload);
+        }
     }
 }

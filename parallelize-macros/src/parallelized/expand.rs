@@ -61,7 +61,13 @@ pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
     let sig = &item.sig;
     let vis = &item.vis;
     let receiver = sig.receiver().map(|_| quote!(&self,));
-    let unsafety = &sig.safety;
+    // `unsafe` where the companion would be: an `unsafe fn`, or one with `#[target_feature]`.
+    let target_feature = item
+        .attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("target_feature"));
+    let unsafety =
+        (matches!(sig.safety, syn::Safety::Unsafe(_)) || target_feature).then(|| quote!(unsafe));
     let output = match &sig.output {
         syn::ReturnType::Default => None,
         syn::ReturnType::Type(_, ty) => Some(&**ty),
@@ -420,19 +426,20 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(" # Panics".to_owned());
     lines.push(String::new());
     lines.push(" If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned());
-    if function.target_feature {
+    if function.unsafety.is_some() {
         lines.push(String::new());
         lines.push(" # Safety".to_owned());
-        lines.push(String::new());
-        lines.push(format!(
-            " {target} enables CPU features with `#[target_feature]`: the CPU that runs the program must have them, on every worker thread. rustc cannot check that at this call (it could only where the caller enables the same features), so the companion is `unsafe`."
-        ));
-    } else if function.unsafety.is_some() {
-        lines.push(String::new());
-        lines.push(" # Safety".to_owned());
+    }
+    if matches!(item.sig.safety, syn::Safety::Unsafe(_)) {
         lines.push(String::new());
         lines.push(format!(
             " Every item must meet the safety contract of {target}, with calls running on several threads at once."
+        ));
+    }
+    if function.target_feature {
+        lines.push(String::new());
+        lines.push(format!(
+            " {target} enables CPU features with `#[target_feature]`: the CPU that runs the program must have them, on every worker thread. rustc cannot check that at this call (it could only where the caller enables the same features), so the companion is `unsafe`."
         ));
     }
     lines
