@@ -472,10 +472,17 @@ fn a_payload_that_is_not_a_string_is_named_as_such() {
     }
 }
 
-/// Four items that wait for each other: they meet only if four workers run them at once.
-fn rendezvous() -> Vec<usize> {
-    let barrier = std::sync::Barrier::new(4);
-    par_map(0..4_usize, Jobs::new(4).adaptive(false), |i| {
+/// A pool size no other test of this binary uses for items that wait for each other: two
+/// such tests on one pool at once could each hold a worker the other needs (tests run
+/// concurrently). `offset` picks one of several.
+fn own_size(offset: usize) -> usize {
+    thread::available_parallelism().map_or(1, usize::from) + 10 + offset
+}
+
+/// `n` items that wait for each other: they meet only if `n` workers run them at once.
+fn rendezvous(n: usize) -> Vec<usize> {
+    let barrier = std::sync::Barrier::new(n);
+    par_map(0..n, Jobs::from(n).adaptive(false), |i| {
         barrier.wait();
         i
     })
@@ -497,38 +504,40 @@ fn a_nested_call_that_asks_for_exactly_more_workers_than_its_pool_has_gets_them(
     // `adaptive(false)` asks for its `n` workers at once; nested in a pool of 2, the call used
     // to run on those 2, and items that wait for each other waited forever (found by a stress
     // run). Both from a task of `pool_parallelize` and from a user's own pool.
-    let from_tasks = within_a_minute(|| {
+    let n = own_size(1);
+    let from_tasks = within_a_minute(move || {
         parallelize::pool_parallelize(
             vec![
-                parallelize::delayed!(rendezvous()),
+                parallelize::delayed!(rendezvous(n)),
                 parallelize::delayed!(Vec::new()),
             ],
             2,
         )
     });
-    assert_eq!(from_tasks, [vec![0, 1, 2, 3], vec![]]);
-    let from_user_pool = within_a_minute(|| {
+    assert_eq!(from_tasks, [(0..n).collect::<Vec<_>>(), vec![]]);
+    let from_user_pool = within_a_minute(move || {
         let pool = parallelize::rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
             .unwrap();
-        pool.install(rendezvous)
+        pool.install(|| rendezvous(n))
     });
-    assert_eq!(from_user_pool, [0, 1, 2, 3]);
+    assert_eq!(from_user_pool, (0..n).collect::<Vec<_>>());
 }
 
 #[test]
 fn a_wider_nested_call_does_not_take_its_callers_sibling_items() {
     // Found by a review of the first fix: the worker that waited for the wider pool took the
     // outer call's other item, which waits at a barrier for this one: a deadlock.
-    let rounds = within_a_minute(|| {
+    let (outer, inner) = (own_size(2), own_size(3));
+    let rounds = within_a_minute(move || {
         (0..50)
             .map(|_| {
-                let barrier = std::sync::Barrier::new(2);
-                par_map(0..2_usize, Jobs::new(2).adaptive(false), |i| {
-                    let inner = par_map(0..4_usize, Jobs::new(4).adaptive(false), |j| j);
+                let barrier = std::sync::Barrier::new(outer);
+                par_map(0..outer, Jobs::from(outer).adaptive(false), |i| {
+                    let made = par_map(0..inner, Jobs::from(inner).adaptive(false), |j| j);
                     barrier.wait();
-                    i + inner.len()
+                    i + made.len()
                 })
             })
             .count()
@@ -538,26 +547,26 @@ fn a_wider_nested_call_does_not_take_its_callers_sibling_items() {
 
 #[test]
 fn every_entry_point_gives_a_wider_nested_rendezvous_its_workers() {
-    let from_try = within_a_minute(|| {
+    let n = own_size(4);
+    let from_try = within_a_minute(move || {
+        let barrier = std::sync::Barrier::new(n);
+        let meet = |i: usize| {
+            barrier.wait();
+            Ok::<usize, ()>(i)
+        };
         parallelize::pool_parallelize(
             vec![parallelize::delayed!(parallelize::try_par_map(
-                0..4_usize,
-                Jobs::new(4).adaptive(false),
-                |i| {
-                    RENDEZVOUS_TRY.wait();
-                    Ok::<usize, ()>(i)
-                },
+                0..n,
+                Jobs::from(n).adaptive(false),
+                meet
             ))],
             Jobs::new(2),
         )
     });
-    assert_eq!(from_try, [Ok(vec![0, 1, 2, 3])]);
+    assert_eq!(from_try, [Ok((0..n).collect::<Vec<_>>())]);
 }
 
-static RENDEZVOUS_TRY: std::sync::LazyLock<std::sync::Barrier> =
-    std::sync::LazyLock::new(|| std::sync::Barrier::new(4));
-
-/// Two items, but a `size_hint` that says one.
+/// Several items, but a `size_hint` that says one.
 struct ClaimsOne(std::ops::Range<usize>);
 
 impl Iterator for ClaimsOne {
@@ -572,16 +581,17 @@ impl Iterator for ClaimsOne {
 
 #[test]
 fn an_iterator_that_claims_one_item_is_not_run_inline() {
-    // `size_hint` is not trusted for the no-pool shortcut: two items that wait for each other
-    // still meet on two workers.
-    let met = within_a_minute(|| {
-        let barrier = std::sync::Barrier::new(2);
-        par_map(ClaimsOne(0..2), Jobs::new(2).adaptive(false), |i| {
+    // `size_hint` is not trusted for the no-pool shortcut: items that wait for each other
+    // still meet on their workers.
+    let n = own_size(5);
+    let met = within_a_minute(move || {
+        let barrier = std::sync::Barrier::new(n);
+        par_map(ClaimsOne(0..n), Jobs::from(n).adaptive(false), |i| {
             barrier.wait();
             i
         })
     });
-    assert_eq!(met, [0, 1]);
+    assert_eq!(met, (0..n).collect::<Vec<_>>());
 }
 
 #[test]
