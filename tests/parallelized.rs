@@ -522,8 +522,26 @@ fn try_par_sets_aside_two_panicking_drops_past_the_answer() {
             assert!(self.0 != 50 && self.0 != 60, "drop of {}", self.0);
         }
     }
+    // Item 10 fails only once items 50 and 60 (the other worker's half) have made their
+    // results, so that both exist past the answer; the deadline only keeps a stall finite.
+    let made = std::sync::atomic::AtomicUsize::new(0);
     let outcome = parallelize::try_par_map(0..100_u64, Jobs::new(2).adaptive(false), |x| {
-        if x == 10 { Err(x) } else { Ok(Twice(x)) }
+        if x == 10 {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while made.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+            return Err(x);
+        }
+        if x == 50 || x == 60 {
+            made.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(Twice(x))
     });
+    assert_eq!(
+        made.load(Ordering::SeqCst),
+        2,
+        "items 50 and 60 did not both run"
+    );
     assert_eq!(outcome.err(), Some(10));
 }

@@ -190,23 +190,6 @@ impl<S: InPlace> IntoItems for InPlaceItems<S> {
     }
 }
 
-macro_rules! in_place_collections {
-    ($(<$($generic:tt),*> $source:ty => $item:ty where $($bound:ident: $trait:path),* ;)*) => {$(
-        impl<$($generic),*> sealed::Sealed for $source {}
-        impl<$($generic),*> InPlace for $source where $($bound: $trait),* {
-            #[inline]
-            fn exact_len(&self) -> Option<usize> {
-                Some(<[$item]>::len(self.as_ref()))
-            }
-            #[inline]
-            fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item> {
-                self.into_par_iter()
-            }
-        }
-    )*};
-}
-
-// `$item` is the element type, for the length.
 impl<T> sealed::Sealed for Vec<T> {}
 impl<T: Send> InPlace for Vec<T> {
     #[inline]
@@ -229,20 +212,14 @@ impl<T: Send> InPlace for Vec<T> {
     }
 }
 
-in_place_collections! {
-    <'a, T> &'a Vec<T> => T where T: Sync;
-    <'a, T> &'a mut Vec<T> => T where T: Send;
-    <'a, T> &'a [T] => T where T: Sync;
-    <'a, T> &'a mut [T] => T where T: Send;
-}
-
-macro_rules! in_place_arrays {
-    ($(<$($generic:tt),*> $source:ty where $($bound:ident: $trait:path),* ;)*) => {$(
-        impl<$($generic,)* const N: usize> sealed::Sealed for $source {}
-        impl<$($generic,)* const N: usize> InPlace for $source where $($bound: $trait),* {
+/// Borrowed `Vec`s, slices and arrays of `T`: their length is their slice's.
+macro_rules! in_place_slices {
+    ($([$($generics:tt)*] $source:ty where T: $bound:path;)*) => {$(
+        impl<$($generics)*> sealed::Sealed for $source {}
+        impl<$($generics)*> InPlace for $source where T: $bound {
             #[inline]
             fn exact_len(&self) -> Option<usize> {
-                Some(N)
+                Some(<[T]>::len(self.as_ref()))
             }
             #[inline]
             fn into_par(self) -> impl IndexedParallelIterator<Item = Self::Item> {
@@ -252,10 +229,14 @@ macro_rules! in_place_arrays {
     )*};
 }
 
-in_place_arrays! {
-    <T> [T; N] where T: Send;
-    <'a, T> &'a [T; N] where T: Sync;
-    <'a, T> &'a mut [T; N] where T: Send;
+in_place_slices! {
+    ['a, T] &'a Vec<T> where T: Sync;
+    ['a, T] &'a mut Vec<T> where T: Send;
+    ['a, T] &'a [T] where T: Sync;
+    ['a, T] &'a mut [T] where T: Send;
+    [T, const N: usize] [T; N] where T: Send;
+    ['a, T, const N: usize] &'a [T; N] where T: Sync;
+    ['a, T, const N: usize] &'a mut [T; N] where T: Send;
 }
 
 impl<T> sealed::Sealed for std::slice::Iter<'_, T> {}

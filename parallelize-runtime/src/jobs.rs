@@ -150,7 +150,7 @@ fn refuse(error: &JobsError) -> ! {
 /// The machine's cores as the standard library counts them (cgroup and affinity aware), asked
 /// once: the question costs system calls, and parallel calls ask it on every call.
 #[inline]
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }

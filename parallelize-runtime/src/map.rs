@@ -248,23 +248,15 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         F: Fn(T) -> R + Sync,
     {
         let busy = AtomicU64::new(0);
-        let exact = !self.jobs.is_adaptive();
-        let results = guarded(|cancel| {
-            run_in_pool_as(workers, exact, |lanes| {
-                GuardedMap {
-                    base: items.with_min_len(piece(lanes, len, workers)),
-                    guard: Guard {
-                        f: self.f,
-                        cancel,
-                        busy: &busy,
-                    },
-                    offset: 0,
-                }
-                .collect()
-            })
-        })?;
+        let results = collect_guarded(items, 0, (workers, self.exact()), &busy, self.f)?;
         self.learn(&busy, len);
-        Ok(Sendable::unwrap_vec(results))
+        Ok(results)
+    }
+
+    /// Whether exactly the call's workers must run at once: the adaptive path was turned off,
+    /// for items that may wait for each other (see [`run_in_pool_as`]).
+    fn exact(&self) -> bool {
+        !self.jobs.is_adaptive()
     }
 
     /// [`Driver::in_place`] past the tiny path: timed inline, or on the workers in place.
@@ -304,8 +296,8 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         let items: Vec<T> = gather(items);
         let count = items.len();
         let busy = AtomicU64::new(0);
-        let exact = !self.jobs.is_adaptive();
-        let results = map_gathered::<Shape, _, _, _>(items, 0, (workers, exact), &busy, self.f)?;
+        let results =
+            map_gathered::<Shape, _, _, _>(items, 0, (workers, self.exact()), &busy, self.f)?;
         self.learn(&busy, count);
         Ok(results)
     }
@@ -356,11 +348,10 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         }
         if !finished {
             let busy = AtomicU64::new(0);
-            let exact = !self.jobs.is_adaptive();
             let rest = map_gathered::<Shape, _, _, _>(
                 gather(items),
                 done,
-                (workers, exact),
+                (workers, self.exact()),
                 &busy,
                 self.f,
             )?;
@@ -494,20 +485,38 @@ where
             .map(|item| run_catching(f, item).map_err(|message| Failure::item(first, message)))
             .collect();
     }
-    let len = items.len();
     let items = Sendable::<_, Shape>::wrap_vec(items);
     let unwrap_then_call = |item: Sendable<T, Shape>| f(item.0);
+    collect_guarded(
+        items.into_par_iter(),
+        first,
+        (workers, exact),
+        busy,
+        &unwrap_then_call,
+    )
+}
+
+/// `f` on every item of `items` on the workers, results in order, each item's panic named by
+/// its index counted from `first`, the runs' own time added to `busy`: the one parallel map
+/// that every path of the engine ends in.
+fn collect_guarded<P, R, F>(
+    items: P,
+    first: usize,
+    (workers, exact): (usize, bool),
+    busy: &AtomicU64,
+    f: &F,
+) -> Result<Vec<R>, Failure>
+where
+    P: IndexedParallelIterator,
+    R: SendResult,
+    F: Fn(P::Item) -> R + Sync,
+{
+    let len = items.len();
     let results = guarded(|cancel| {
         run_in_pool_as(workers, exact, |lanes| {
             GuardedMap {
-                base: items
-                    .into_par_iter()
-                    .with_min_len(piece(lanes, len, workers)),
-                guard: Guard {
-                    f: &unwrap_then_call,
-                    cancel,
-                    busy,
-                },
+                base: items.with_min_len(piece(lanes, len, workers)),
+                guard: Guard { f, cancel, busy },
                 offset: first,
             }
             .collect()

@@ -111,7 +111,7 @@ fn global_size() -> usize {
             .ok()
             .and_then(|value| value.trim().parse::<usize>().ok())
             .filter(|&size| size > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .unwrap_or_else(crate::jobs::cores)
     })
 }
 
