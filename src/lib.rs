@@ -40,6 +40,10 @@
 //! assert!(parse_try_par(["1", "x", "300"], 2).is_err());
 //! ```
 //!
+//! The items are what a plain call takes: `&xs` over a `Vec<f64>` for an `f64` parameter,
+//! `&words` over a `Vec<String>` for a `&str` one, `xs.iter().zip(&ys)` for two parameters
+//! ([`Argument`] lists the forms).
+//!
 //! See [`parallelized`] for every supported signature (generics, borrowed arguments and
 //! results, patterns, `impl Trait`, `unsafe fn`, `&self` methods) and the code it generates.
 //!
@@ -233,8 +237,9 @@ extern crate self as parallelize;
 
 pub use parallelize_macros::parallelized;
 pub use parallelize_runtime::{
-    Delayed, IntoItems, Jobs, JobsError, ParItems, SendArgument, SendHeld, SendResult, TryOutput,
-    from_par_iter, par_map, pool_parallelize, rayon, try_par_map,
+    Argument, Arguments, Delayed, Exact, Indexed, IntoItems, Jobs, JobsError, One, ParItems,
+    SendArgument, SendComponents, SendHeld, SendItem, SendResult, TryOutput, Tuple, from_par_iter,
+    par_map, pool_parallelize, rayon, try_par_map,
 };
 
 /// A parallel list comprehension: Python's `[f(x) for x in xs if p(x)]`, run on a pool, in
@@ -380,13 +385,28 @@ pub mod prelude {
     };
 }
 
+/// The engine functions that `par_comp!` and the companions of `#[parallelized]` expand to.
+///
+/// Public so that the guide and rustc's errors can name them ("required by a bound in
+/// `parallelize::expansion::map_items`" says which rule a comprehension broke); write the
+/// macros rather than calling these, whose signatures follow the macros' needs.
+///
+/// - A companion `NAME_par(args, njobs)` is `map_items(args, njobs, Some(&COST), |item| NAME(..))`,
+///   with a `static COST` per companion that learns the function's cost per item (small calls
+///   then run inline); `NAME_try_par` is `try_map_items(args, njobs, |item| NAME(..))`.
+/// - `par_comp![f(x) for x in xs]` is `map_items(xs, njobs, Some(&COST), |x| f(x))`, and a
+///   comprehension with more clauses `comprehension(xs, njobs, |level, x| ..)`, whose inner
+///   clauses run through [`Level::nested`](expansion::Level::nested).
+pub mod expansion {
+    pub use parallelize_runtime::{Cost, Level, comprehension, map_items, try_map_items};
+}
+
 /// What the macros' expansions call. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use parallelize_macros::{delayed, par_comp};
     pub use parallelize_runtime::{
-        Cost, Delayed, HoldCopy, HoldRef, Jobs, Level, One, Owned, Receiver, SendArgument,
-        SendResult, SharedReceiver, TryOutput, Tuple, comprehension, held, kind, map_items,
-        serial_gathers, set_idle_release, try_map_items,
+        Delayed, HoldCopy, HoldRef, Jobs, One, Owned, Receiver, SendArgument, SendResult,
+        SharedReceiver, TryOutput, Tuple, held, kind, serial_gathers, set_idle_release,
     };
 }

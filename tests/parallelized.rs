@@ -267,7 +267,7 @@ fn arity_zero_takes_units_and_arity_one_the_argument_itself() {
     assert_eq!(seven_par(vec![(); 3], 2), [7, 7, 7]);
     assert_eq!(seven_par(std::iter::empty(), 2), Vec::<u8>::new());
     assert_eq!(successor_par([41], 2), [42]);
-    assert_eq!(successor_par(Vec::new(), 2), Vec::<u64>::new());
+    assert_eq!(successor_par(Vec::<u64>::new(), 2), Vec::<u64>::new());
 }
 
 #[test]

@@ -36,7 +36,6 @@ pub(crate) const RESAMPLE: u32 = 1024;
 
 /// What the runtime has learned about the cost of one function's items: kept in a `static`
 /// beside each `NAME_par` companion and each `par_comp!`.
-#[doc(hidden)]
 #[derive(Debug)]
 pub struct Cost {
     /// Picoseconds per item (an even number), 0 while unknown; plus 1 when the next call is to

@@ -10,8 +10,6 @@
 
 use std::marker::PhantomData;
 
-use crate::bounds::sealed::IsSend;
-
 /// An item of a parallel call (an argument of a `#[parallelized]` function, an item of a
 /// comprehension's iterable): `Send`, because every item is moved to a worker thread.
 /// Implemented for every `Send` type, and only for those.
@@ -20,7 +18,7 @@ use crate::bounds::sealed::IsSend;
     label = "this type is not `Send`",
     note = "every item is moved to a worker thread: take a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
 )]
-pub trait SendArgument: IsSend {}
+pub trait SendArgument: SendItem<One> {}
 impl<T: ?Sized + Send> SendArgument for T {}
 
 /// A result of a parallel call (of a `#[parallelized]` function, a comprehension's element, a
@@ -31,7 +29,7 @@ impl<T: ?Sized + Send> SendArgument for T {}
     label = "this type is not `Send`",
     note = "every result is made on a worker thread and moved back to the caller: return a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
 )]
-pub trait SendResult: IsSend {}
+pub trait SendResult: SendItem<One> {}
 impl<T: ?Sized + Send> SendResult for T {}
 
 /// The `Self` of a `#[parallelized]` method: `Sync`, because every worker calls the method
@@ -50,8 +48,61 @@ impl<T: ?Sized + Sync> SharedReceiver for T {}
     label = "the items of this are not `Send`",
     note = "every item is moved to a worker thread: use a thread-safe type instead (`Arc` for `Rc`, a `Mutex` or atomics for `Cell` and `RefCell`)"
 )]
-pub trait SendItem<Shape>: sealed::AllSend<Shape> {}
-impl<T: ?Sized + sealed::AllSend<Shape>, Shape> SendItem<Shape> for T {}
+pub trait SendItem<Shape> {
+    /// Sealed: the parameter's type cannot be named outside this crate, so no other crate can
+    /// implement the trait, and `T: SendItem<Shape>` holds only where an impl below says so,
+    /// each for `Send` types only. (A sealing supertrait would put its name into every error.)
+    #[doc(hidden)]
+    fn sealed(_: sealed::Token);
+}
+
+impl<T: ?Sized + Send> SendItem<One> for T {
+    fn sealed(_: sealed::Token) {}
+}
+
+// One blanket impl per shape, so that rustc's error about an item lists no "other types that
+// implement" the trait.
+impl<T: SendComponents> SendItem<Tuple> for T {
+    fn sealed(_: sealed::Token) {}
+}
+
+/// A tuple whose every component is `Send`, or a reference to one whose every component is
+/// `Sync`: a [`SendItem`] of the [`Tuple`] shape. Sealed like [`SendItem`].
+pub trait SendComponents {
+    #[doc(hidden)]
+    fn sealed(_: sealed::Token);
+}
+
+macro_rules! tuples {
+    ($(($($name:ident),+))+) => {$(
+        impl<$($name: Send),+> SendComponents for ($($name,)+) {
+            fn sealed(_: sealed::Token) {}
+        }
+
+        // A borrowed tuple is `Send` when the tuple is `Sync`, which it is when its
+        // components are.
+        impl<$($name: Sync),+> SendComponents for &($($name,)+) {
+            fn sealed(_: sealed::Token) {}
+        }
+    )+};
+}
+tuples! {
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+    (A, B, C, D, E, F, G, H, I)
+    (A, B, C, D, E, F, G, H, I, J)
+    (A, B, C, D, E, F, G, H, I, J, K)
+    (A, B, C, D, E, F, G, H, I, J, K, L)
+    (A, B, C, D, E, F, G, H, I, J, K, L, M)
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N)
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O)
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P)
+}
 
 /// The shape of an item that is one value: `()`, the single argument, or a result.
 pub enum One {}
@@ -60,51 +111,32 @@ pub enum One {}
 pub enum Tuple {}
 
 pub(crate) mod sealed {
-    /// `Send`, under a name that cannot be written outside this crate: so `SendArgument` and
-    /// `SendResult`, which require it, hold for exactly the `Send` types.
+    /// `Send`, under a name that cannot be written outside this crate: so `SendHeld`, which
+    /// requires it, holds for exactly the `Send` types.
     pub trait IsSend {}
     impl<T: ?Sized + Send> IsSend for T {}
 
-    /// Every component of the item is `IsSend`, so the item is `Send`.
-    pub trait AllSend<Shape> {}
-    impl<T: ?Sized + IsSend> AllSend<super::One> for T {}
-
-    macro_rules! tuples {
-        ($(($($name:ident),+))+) => {$(
-            impl<$($name: IsSend),+> AllSend<super::Tuple> for ($($name,)+) {}
-        )+};
-    }
-    tuples! {
-        (A, B)
-        (A, B, C)
-        (A, B, C, D)
-        (A, B, C, D, E)
-        (A, B, C, D, E, F)
-        (A, B, C, D, E, F, G)
-        (A, B, C, D, E, F, G, H)
-        (A, B, C, D, E, F, G, H, I)
-        (A, B, C, D, E, F, G, H, I, J)
-        (A, B, C, D, E, F, G, H, I, J, K)
-        (A, B, C, D, E, F, G, H, I, J, K, L)
-        (A, B, C, D, E, F, G, H, I, J, K, L, M)
-        (A, B, C, D, E, F, G, H, I, J, K, L, M, N)
-        (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O)
-        (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P)
-    }
+    /// What [`SendItem`](super::SendItem)'s one method takes: a type that only this crate can
+    /// name, so that only this crate can implement the trait.
+    #[allow(missing_debug_implementations)]
+    pub struct Token;
 }
 
 /// A value whose type is `Send` by [`SendItem`], carried across threads.
 #[repr(transparent)]
 pub(crate) struct Sendable<T, Shape = One>(pub T, PhantomData<fn() -> Shape>);
 
-// SAFETY: `AllSend` lives in a private module, so no other crate can implement it, and this
-// crate implements it only where `T` is `Send`: for `One`, on every `T: IsSend`; for `Tuple`,
-// on tuples whose every component is `IsSend`, and a tuple is `Send` when its components are.
-// `IsSend` in turn has one impl, `impl<T: ?Sized + Send> IsSend for T`. So `T: AllSend<Shape>`
+// SAFETY: no other crate can implement `SendItem`: its required method takes
+// `sealed::Token`, which cannot be named outside this crate. This crate implements it only
+// where `T` is `Send`: for `One`, on every `T: Send`; for `Tuple`, on `SendComponents`, which
+// is sealed the same way and implemented only on tuples whose every component is `Send` (a
+// tuple is `Send` when its components are) and on references to tuples whose every component
+// is `Sync` (such a tuple is `Sync`, and `&U` is `Send` when `U` is `Sync`). So `T: SendItem<Shape>`
 // implies `T: Send`, and moving a `Sendable<T, Shape>` to another thread moves a `T`, which
 // `T: Send` allows. (The compile-fail test `engine_refuses_rc` calls the engine directly with
-// an `Rc` alone and inside a tuple, and checks that both are refused.)
-unsafe impl<T: sealed::AllSend<Shape>, Shape> Send for Sendable<T, Shape> {}
+// an `Rc` alone and inside a tuple, and checks that both are refused; `send_item_is_sealed`
+// checks that another crate cannot implement the trait.)
+unsafe impl<T: SendItem<Shape>, Shape> Send for Sendable<T, Shape> {}
 
 impl<T, Shape> Sendable<T, Shape> {
     pub(crate) fn new(value: T) -> Self {

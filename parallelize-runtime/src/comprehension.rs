@@ -19,7 +19,6 @@ use crate::{Jobs, SendArgument, SendResult};
 
 /// Where the clauses of a comprehension run: passed by `par_comp!`'s expansion from each `for`
 /// clause to the one inside it.
-#[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct Level {
     /// Whether inner clauses may split their loops over the pool; not with one worker, nor when
@@ -54,7 +53,6 @@ impl Level {
 
 /// The outermost `for` clause of a comprehension on `jobs` workers: `body` for every item of
 /// `items`, results concatenated in order. A panic names the index of the outermost item.
-#[doc(hidden)]
 #[track_caller]
 pub fn comprehension<I, B, U>(items: I, jobs: impl Into<Jobs>, body: B) -> Vec<U::Item>
 where

@@ -70,13 +70,49 @@ impl<P: IndexedParallelIterator> IntoItems for ParItems<P> {
 ///
 /// The same call with `xs.iter().copied().zip(ws.iter().copied())` gives the same result, after
 /// gathering the pairs into a `Vec` on the calling thread first.
+///
+/// The parallel iterator must be indexed: rayon must know its length and be able to split it at
+/// any position, so that each result lands in its place. Slices, `Vec`s, arrays, `usize` ranges
+/// (and `u32` and narrower) are, and so are their `map`, `zip`, `enumerate`, `chunks`, ...
+/// Two sources users reach for are not, and are refused at compile time with the alternative:
+///
+/// - a `u64` or `i64` range, `(0..n).into_par_iter()`: rayon does not index these (their length
+///   may not fit a `usize`). Map a `usize` range, `(0..n as usize).into_par_iter().map(|i| i as
+///   u64)`, or pass the range itself to the companion (`f_par(0..n, 4)`), which gathers it;
+/// - `iter.par_bridge()`: its order is not the iterator's. Pass the iterator itself
+///   (`f_par(iter, 4)`), which gathers it in order.
+///
+/// ```compile_fail
+/// use parallelize::rayon::prelude::*;
+/// use parallelize::{from_par_iter, parallelized};
+///
+/// #[parallelized]
+/// fn double(x: u64) -> u64 {
+///     2 * x
+/// }
+///
+/// let n: u64 = 1000;
+/// let _ = double_par(from_par_iter((0..n).into_par_iter()), 4); // not indexed
+/// ```
 pub fn from_par_iter<P>(items: P) -> ParItems<P::Iter>
 where
     P: IntoParallelIterator,
-    P::Iter: IndexedParallelIterator,
+    P::Iter: Indexed,
 {
     ParItems(items.into_par_iter())
 }
+
+/// A rayon parallel iterator that knows its length and splits at any index: what
+/// [`from_par_iter`] takes. Implemented for every [`IndexedParallelIterator`]; it exists so that
+/// the error for one that is not says what to do instead.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an indexed parallel iterator, so its items cannot be read in place, in order",
+    label = "rayon cannot split this at a given index",
+    note = "`from_par_iter` takes parallel iterators that know their length: slices, `Vec`s, arrays, `usize` and `u32` ranges, and their `map`, `zip`, `enumerate`, ...",
+    note = "for a `u64` or `i64` range, map a `usize` range (`(0..n as usize).into_par_iter().map(|i| i as u64)`) or pass the range itself to the companion; for a `par_bridge()`, pass the iterator itself: either is gathered in order"
+)]
+pub trait Indexed: IndexedParallelIterator {}
+impl<P: IndexedParallelIterator> Indexed for P {}
 
 /// What a call does with its items, from any kind of source.
 #[doc(hidden)]

@@ -5,6 +5,7 @@
 //! that the proc-macro crate can stay small.
 
 mod adaptive;
+mod argument;
 mod bounds;
 mod comprehension;
 mod delayed;
@@ -18,11 +19,13 @@ mod try_map;
 mod try_output;
 
 pub use adaptive::Cost;
-pub use bounds::{One, SendArgument, SendItem, SendResult, SharedReceiver, Tuple};
+pub use argument::{Argument, Arguments, Exact};
+pub use bounds::{One, SendArgument, SendComponents, SendItem, SendResult, SharedReceiver, Tuple};
 pub use comprehension::{Level, comprehension};
 pub use delayed::{Delayed, HoldCopy, HoldRef, Owned, Receiver, SendHeld, held, pool_parallelize};
 pub use items::{
-    Driver, InPlace, InPlaceItems, IntoItems, ParItems, from_par_iter, kind, serial_gathers,
+    Driver, InPlace, InPlaceItems, Indexed, IntoItems, ParItems, from_par_iter, kind,
+    serial_gathers,
 };
 pub use jobs::{Jobs, JobsError};
 pub use map::{map_items, par_map};

@@ -78,7 +78,10 @@ where
 
 /// [`par_map`] for items of any [`SendItem`] shape, with the function's [`Cost`] if known:
 /// what the companions call.
-#[doc(hidden)]
+///
+/// # Panics
+///
+/// As [`par_map`]: if a call panics, or if `jobs` is `0`.
 #[track_caller]
 #[allow(clippy::inline_always)]
 #[inline(always)]

@@ -46,7 +46,14 @@ where
 }
 
 /// [`try_par_map`] for items of any [`SendItem`] shape: what the companions call.
-#[doc(hidden)]
+///
+/// # Errors
+///
+/// The error of the lowest failing item, as [`try_par_map`].
+///
+/// # Panics
+///
+/// As [`try_par_map`]: if a call panics, or if `jobs` is `0`.
 #[track_caller]
 pub fn try_map_items<Shape, I, R, F>(
     items: I,

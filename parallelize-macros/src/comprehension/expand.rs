@@ -61,7 +61,7 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
 
     // One `for` and no `if`: one result per item, on the indexed fast path.
     if inner.is_empty() && outer.conditions.is_empty() {
-        let map = quote_spanned!(span=> #krate::__private::map_items);
+        let map = quote_spanned!(span=> #krate::expansion::map_items);
         let closure = quote_spanned!(element_span=> |#pat| #element);
         // The comprehension's cost per item, learned across runs: small runs go inline.
         let cost = Ident::new("__PARALLELIZE_COST", Span::mixed_site());
@@ -70,7 +70,7 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
             &outer.clause.iter,
             &iterable,
             &quote! {
-                static #cost: #krate::__private::Cost = #krate::__private::Cost::new();
+                static #cost: #krate::expansion::Cost = #krate::expansion::Cost::new();
                 #map::<#krate::__private::One, _, _, _>(
                     #items,
                     #njobs,
@@ -92,13 +92,13 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
         let inner_pat = closure_pattern(&current.clause.pat);
         let inner_iter = &current.clause.iter;
         let closure =
-            quote_spanned!(element_span=> |#level: #krate::__private::Level, #inner_pat| #body);
+            quote_spanned!(element_span=> |#level: #krate::expansion::Level, #inner_pat| #body);
         body = quote!(#level.nested(#inner_iter, #closure));
         empty = quote!(::std::vec::Vec::new());
     }
     body = guarded(&outer.conditions, body, &empty);
-    let comprehension = quote_spanned!(span=> #krate::__private::comprehension);
-    let closure = quote_spanned!(element_span=> |#level: #krate::__private::Level, #pat| #body);
+    let comprehension = quote_spanned!(span=> #krate::expansion::comprehension);
+    let closure = quote_spanned!(element_span=> |#level: #krate::expansion::Level, #pat| #body);
     in_place(
         krate,
         &outer.clause.iter,

@@ -6,7 +6,7 @@ use syn::{FnArg, Ident, Path, parse_quote};
 
 use super::args::Options;
 use super::model::{Function, ItemFn};
-use super::signature::{CompanionSignature, end_span, respan_path};
+use super::signature::{CompanionSignature, Matching, end_span, respan_path};
 use super::validate::Verdict;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -96,8 +96,8 @@ pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
             #[allow(unused_variables, dead_code, clippy::all)]
             #vis #unsafety fn #name<#params>(
                 #receiver
-                __parallelize_args: impl ::core::marker::Sized,
-                __parallelize_njobs: impl ::core::marker::Sized,
+                args: impl ::core::marker::Sized,
+                njobs: impl ::core::marker::Sized,
             ) -> #returns #where_clause {
                 ::core::unreachable!("a stand-in for a companion that `#[parallelized]` refused")
             }
@@ -223,11 +223,12 @@ fn companion(
     let doc = doc(item, function, krate, kind);
     let params = &signature.generics.params;
     let mut where_clause = signature.generics.where_clause.clone();
-    let item_type = &signature.item;
     let output = &signature.output;
 
-    let args = Ident::new("__parallelize_args", Span::mixed_site());
-    let njobs = Ident::new("__parallelize_njobs", Span::mixed_site());
+    // Named as the docs and rustc's suggestions show them; hygiene keeps them apart from the
+    // user's names.
+    let args = Ident::new("args", Span::mixed_site());
+    let njobs = Ident::new("njobs", Span::mixed_site());
     let receiver = signature
         .receiver_lifetime
         .as_ref()
@@ -235,7 +236,8 @@ fn companion(
 
     let return_type = return_type(function, output, krate, kind, &mut where_clause);
 
-    let closure = call_closure(function, options);
+    let closure = call_closure(function, signature, options);
+    let args_type = args_type(signature, krate);
     // Called after the work, so that rustc, which reports one unresolved name per place,
     // reports the marker's advice rather than the function's name (both are at the attribute).
     let marker = marker.call();
@@ -252,8 +254,8 @@ fn companion(
     let engine_call = match kind {
         // The function's cost per item, learned across calls: small calls then run inline.
         Kind::Map => quote! {
-            static #cost: #krate::__private::Cost = #krate::__private::Cost::new();
-            #krate::__private::map_items::<#shape, _, _, _>(
+            static #cost: #krate::expansion::Cost = #krate::expansion::Cost::new();
+            #krate::expansion::map_items::<#shape, _, _, _>(
                 #args,
                 #njobs,
                 ::core::option::Option::Some(&#cost),
@@ -261,7 +263,7 @@ fn companion(
             )
         },
         Kind::Try => quote! {
-            #krate::__private::try_map_items::<#shape, _, _, _>(#args, #njobs, #closure)
+            #krate::expansion::try_map_items::<#shape, _, _, _>(#args, #njobs, #closure)
         },
     };
     let deprecated = carried_attrs
@@ -290,7 +292,7 @@ fn companion(
         #[inline]
         #vis #unsafety fn #name<#params>(
             #receiver
-            #args: impl #krate::IntoItems<Item = #item_type>,
+            #args: #args_type,
             #njobs: impl ::core::convert::Into<#krate::__private::Jobs>,
         ) -> #return_type
         #where_clause
@@ -340,8 +342,14 @@ fn return_type(
     }
 }
 
-/// `|(a0, a1)| NAME::<T>(a0, a1)`: one item in, one call out.
-fn call_closure(function: &Function, options: &Options) -> TokenStream {
+/// `|(a0, a1)| NAME::<T>(a0, a1)`: one item in, one call out, with the item converted to the
+/// parameters first where the companion takes converted items (see [`Matching`]).
+fn call_closure(
+    function: &Function,
+    signature: &CompanionSignature,
+    options: &Options,
+) -> TokenStream {
+    let krate = &options.krate;
     let arguments: Vec<Ident> = (0..function.inputs.len())
         .map(|index| Ident::new(&format!("__parallelize_arg{index}"), Span::mixed_site()))
         .collect();
@@ -350,30 +358,106 @@ fn call_closure(function: &Function, options: &Options) -> TokenStream {
         [only] => quote!(#only),
         many => quote!((#(#many,)*)),
     };
+    let item = Ident::new("__parallelize_item", Span::mixed_site());
+    let (parameter, conversion, passed): (TokenStream, TokenStream, Vec<TokenStream>) =
+        match &signature.matching {
+            Matching::Exact => (
+                pattern,
+                TokenStream::new(),
+                arguments.iter().map(ToTokens::to_token_stream).collect(),
+            ),
+            Matching::One => {
+                let parameter_type = &signature.inputs[0];
+                (
+                    quote!(#item),
+                    quote! {
+                        let #pattern =
+                            <_ as #krate::Argument<#parameter_type>>::into_argument(#item);
+                    },
+                    arguments.iter().map(ToTokens::to_token_stream).collect(),
+                )
+            }
+            Matching::Tuple(exact) => {
+                let passed = arguments
+                    .iter()
+                    .zip(exact)
+                    .map(|(argument, &exact)| {
+                        if exact {
+                            quote!(#argument.0)
+                        } else {
+                            quote!(#argument)
+                        }
+                    })
+                    .collect();
+                (
+                    quote!(#item),
+                    quote! {
+                        // The tuple type is the one in `args`' bound, left to inference: it may
+                        // hold an `impl Trait`, which a path cannot.
+                        let #pattern = #krate::Arguments::into_arguments(#item);
+                    },
+                    passed,
+                )
+            }
+        };
     let ident = &function.ident;
     // Explicit type and const arguments, so that a parameter that appears only in the result
     // is still known; lifetimes are left to inference (late-bound ones cannot be given).
     let explicit = super::model::generic_names(&function.generics, false);
     let turbofish = (!explicit.is_empty()).then(|| quote!(::<#(#explicit),*>));
     let call = if function.receiver.is_some() {
-        quote!(Self::#ident #turbofish(self, #(#arguments),*))
+        quote!(Self::#ident #turbofish(self, #(#passed),*))
     } else if function.associated {
         // On a free function, `associated` is reported at the option: `Self` is not there.
         let span = options.associated.unwrap_or_else(Span::call_site);
         let self_type = quote_spanned!(span=> Self);
-        quote!(#self_type::#ident #turbofish(#(#arguments),*))
+        quote!(#self_type::#ident #turbofish(#(#passed),*))
     } else {
         // Spanned at the attribute: where the name is not found (inside an impl), rustc's
         // advice to write `Self::` would otherwise be printed into the user's `fn` line.
         let mut callee = ident.clone();
         callee.set_span(Span::call_site());
-        quote!(#callee #turbofish(#(#arguments),*))
+        quote!(#callee #turbofish(#(#passed),*))
     };
     let call = match function.unsafety {
         Some(unsafe_token) => quote!(#unsafe_token { #call }),
         None => call,
     };
-    quote!(|#pattern| #call)
+    if conversion.is_empty() {
+        quote!(|#parameter| #call)
+    } else {
+        quote!(|#parameter| { #conversion #call })
+    }
+}
+
+/// `(P0, Exact<P1>, ..)`: the parameters' types as [`Matching::Tuple`] takes them.
+fn converted_tuple(inputs: &[syn::Type], exact: &[bool], krate: &Path) -> TokenStream {
+    let components = inputs.iter().zip(exact).map(|(ty, &exact)| {
+        if exact {
+            quote!(#krate::Exact<#ty>)
+        } else {
+            quote!(#ty)
+        }
+    });
+    quote!((#(#components,)*))
+}
+
+/// The type of the companion's `args`: `impl IntoItems<Item = ..>` with the item exactly, or
+/// bounded by what converts to it and by `Send` (see [`Matching`]).
+fn args_type(signature: &CompanionSignature, krate: &Path) -> TokenStream {
+    let item_type = &signature.item;
+    match &signature.matching {
+        Matching::Exact => quote!(impl #krate::IntoItems<Item = #item_type>),
+        Matching::One => quote! {
+            impl #krate::IntoItems<Item: #krate::Argument<#item_type> + #krate::SendItem<#krate::One>>
+        },
+        Matching::Tuple(exact) => {
+            let tuple = converted_tuple(&signature.inputs, exact, krate);
+            // `Arguments` implies `SendItem<Tuple>`: a separate bound would add a second error
+            // for items that are not tuples at all.
+            quote!(impl #krate::IntoItems<Item: #krate::Arguments<#tuple>>)
+        }
+    }
 }
 
 /// The companion's doc comment, one string per line.

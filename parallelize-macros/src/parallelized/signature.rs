@@ -62,8 +62,13 @@ pub(crate) struct CompanionSignature {
     pub generics: Generics,
     /// The receiver's lifetime, named (`&'x self`), for methods.
     pub receiver_lifetime: Option<Lifetime>,
-    /// `()`, `A1`, or `(A1, .., Ak)`: one item of `args`.
+    /// `()`, `A1`, or `(A1, .., Ak)`: one item of `args`, as the function takes it.
     pub item: Type,
+    /// The parameter types with their lifetimes named, receiver excluded.
+    pub inputs: Vec<Type>,
+    /// Which items the companions take: exactly [`CompanionSignature::item`], or whatever
+    /// converts to it (see [`Matching`]).
+    pub matching: Matching,
     /// The result type with its elided lifetimes resolved; `()` when the function has none.
     pub output: Type,
     /// Thread-safety predicates with every lifetime `'static`, for a check at the definition
@@ -90,6 +95,10 @@ struct Named {
 impl Named {
     fn new(function: &Function) -> Named {
         let mut namer = NameLifetimes::default();
+        if !function.in_impl() {
+            // Short names, as a user would write them, where no impl's lifetimes can clash.
+            namer.taken = Some(lifetime_names(function));
+        }
         let receiver_lifetime = function.receiver.as_ref().map(|receiver| {
             receiver
                 .lifetime
@@ -161,9 +170,10 @@ impl CompanionSignature {
             many => parse_quote!((#(#many,)*)),
         };
 
+        let matching = Matching::new(function, &inputs);
         let mut generics = function.generics.clone();
         generics.params = merged_params(&generics, &namer);
-        let bounds = thread_bounds(function, krate, &generics, &inputs, &output)?;
+        let bounds = thread_bounds(function, krate, &generics, &inputs, &output, &matching)?;
         let where_clause = generics.make_where_clause();
         where_clause.predicates.extend(namer.outlives);
         where_clause
@@ -174,9 +184,58 @@ impl CompanionSignature {
             generics,
             receiver_lifetime,
             item,
+            inputs,
+            matching,
             output,
             definition_checks: bounds.definition_checks,
         })
+    }
+}
+
+/// Which items a companion takes, as a plain call of the function would.
+///
+/// A parameter whose type is concrete takes what converts to it the way a plain call's
+/// copies and deref coercions do (`parallelize_runtime::Argument`: `&f64` for `f64`,
+/// `&String` for `&str`, ...). One whose type mentions a type or const parameter of the
+/// function, or an `impl Trait`, is matched exactly: with conversions, rustc could no longer
+/// infer the parameter from the items (`&u8` could be a `T` or copied into one). So is every
+/// parameter of an associated function without `self`, whose impl's parameters the attribute
+/// cannot see (a method's are fixed by its receiver).
+pub(crate) enum Matching {
+    /// The items are [`CompanionSignature::item`] exactly: no parameter, one generic
+    /// parameter, only generic ones, or more than the runtime's widest tuple.
+    Exact,
+    /// One concrete parameter: items that are an `Argument` of it.
+    One,
+    /// Several parameters, some concrete: tuples that are `Arguments` of the parameters', the
+    /// `true` positions wrapped in `Exact`.
+    Tuple(Vec<bool>),
+}
+
+impl Matching {
+    fn new(function: &Function, inputs: &[Type]) -> Matching {
+        let names = super::model::generic_names(&function.generics, false);
+        let exact: Vec<bool> = inputs
+            .iter()
+            .map(|ty| {
+                (function.in_impl() && function.receiver.is_none())
+                    || contains_impl_trait(ty)
+                    || mentions_any(ty, &names)
+            })
+            .collect();
+        if exact.iter().all(|&exact| exact) || function.wider_than_checked_tuples() {
+            Matching::Exact
+        } else if exact.len() == 1 {
+            Matching::One
+        } else {
+            Matching::Tuple(exact)
+        }
+    }
+
+    /// Whether the items' own types are checked to be `Send` at the call, which covers the
+    /// generic parameters too: their separate `Send` bounds would report one mistake twice.
+    pub(crate) fn checks_items(&self) -> bool {
+        !matches!(self, Matching::Exact)
     }
 }
 
@@ -213,6 +272,7 @@ fn thread_bounds(
     generics: &Generics,
     inputs: &[Type],
     output: &Type,
+    matching: &Matching,
 ) -> syn::Result<Bounds> {
     let self_name = Ident::new("Self", Span::call_site());
     let mut generic_names = super::model::generic_names(generics, false);
@@ -228,6 +288,10 @@ fn thread_bounds(
     let mut bounds = Bounds::default();
     for (written, named) in function.inputs.iter().zip(inputs) {
         let bound = pick(named, parse_quote!(#krate::__private::SendArgument));
+        if matching.checks_items() && matches!(bound, Bound::Send) {
+            // Checked on the items, at the call (see `Matching::checks_items`).
+            continue;
+        }
         bounds.require(written, named, &bound)?;
     }
     if let Some(written) = &function.output {
@@ -337,6 +401,10 @@ pub(crate) fn respan_path(path: &Path, span: Span) -> proc_macro2::TokenStream {
 /// (it stays `impl Trait`, so that a turbofish takes the same arguments as on the original).
 #[derive(Default)]
 struct NameLifetimes {
+    /// For a free function, every lifetime name its signature uses: fresh lifetimes are then
+    /// `'a`, `'b`, ... without these. `None` inside an impl, whose own lifetimes the attribute
+    /// cannot see: fresh ones there get names no user writes.
+    taken: Option<Vec<String>>,
     /// The new lifetime parameters to declare.
     declared: Vec<Lifetime>,
     /// Every distinct lifetime the inputs use, named or not (output elision counts these).
@@ -351,7 +419,18 @@ struct NameLifetimes {
 
 impl NameLifetimes {
     fn fresh(&mut self, span: Span) -> Lifetime {
-        let lifetime = Lifetime::new(&format!("'__parallelize_{}", self.declared.len()), span);
+        let name = match &mut self.taken {
+            Some(taken) => {
+                let name = (0..)
+                    .map(short_lifetime_name)
+                    .find(|name| !taken.contains(name))
+                    .unwrap_or_default();
+                taken.push(name.clone());
+                name
+            }
+            None => format!("'__parallelize_{}", self.declared.len()),
+        };
+        let lifetime = Lifetime::new(&name, span);
         self.declared.push(lifetime.clone());
         self.used.push(lifetime.clone());
         lifetime
@@ -416,6 +495,32 @@ impl VisitMut for NameLifetimes {
 
 /// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks, and
 /// notes whether one was elided with no lifetime to pick.
+/// `'a` to `'z`, then `'a1`, `'b1`, ...
+fn short_lifetime_name(index: usize) -> String {
+    let letter = char::from(b'a' + u8::try_from(index % 26).unwrap_or(0));
+    match index / 26 {
+        0 => format!("'{letter}"),
+        round => format!("'{letter}{round}"),
+    }
+}
+
+/// Every lifetime name that the function's generics and signature use.
+fn lifetime_names(function: &Function) -> Vec<String> {
+    #[derive(Default)]
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
+            self.0.push(format!("'{}", lifetime.ident));
+        }
+    }
+    let mut names = Names::default();
+    names.visit_generics(&function.generics);
+    for ty in function.inputs.iter().chain(&function.output) {
+        names.visit_type(ty);
+    }
+    names.0
+}
+
 struct FillElided {
     lifetime: Option<Lifetime>,
     missing: bool,

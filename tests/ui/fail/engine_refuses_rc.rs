@@ -4,13 +4,13 @@ use std::rc::Rc;
 
 fn main() {
     let items = vec![(Rc::new(1_u8), 2_u8)];
-    let _ = parallelize::__private::map_items::<parallelize::__private::Tuple, _, _, _>(
+    let _ = parallelize::expansion::map_items::<parallelize::Tuple, _, _, _>(
         items,
         2,
         None,
         |(a, b): (Rc<u8>, u8)| *a + b,
     );
-    let _ = parallelize::__private::map_items::<parallelize::__private::One, _, _, _>(
+    let _ = parallelize::expansion::map_items::<parallelize::One, _, _, _>(
         vec![Rc::new(1_u8)],
         2,
         None,
