@@ -4,7 +4,7 @@
 //! `Vec` lets its adaptive splitter hand runs of neighbouring tasks to one worker. The tasks
 //! sleep, so the figures do not depend on how many cores the machine has.
 //!
-//! `cargo bench --bench makespan`
+//! `cargo bench -p parallelize-benches --bench makespan`
 
 use std::hint::black_box;
 use std::thread::sleep;

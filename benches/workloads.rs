@@ -3,9 +3,9 @@
 //! medians and ratios at the end.
 //!
 //! ```sh
-//! cargo bench --bench workloads                                   # every workload, all cores
-//! PARALLELIZE_BENCH_THREADS=1,2,16 cargo bench --bench workloads  # these thread counts
-//! cargo bench --bench workloads -- W5                             # a criterion filter
+//! cargo bench -p parallelize-benches --bench workloads                                   # every workload, all cores
+//! PARALLELIZE_BENCH_THREADS=1,2,16 cargo bench -p parallelize-benches --bench workloads  # these thread counts
+//! cargo bench -p parallelize-benches --bench workloads -- W5                             # a criterion filter
 //! ```
 //!
 //! See BENCHMARKS.md for the recorded figures.

@@ -1,8 +1,8 @@
 //! Benchmark support, not part of the published crate.
 //!
 //! - [`inc`] and its companions live here so that a program can call a companion defined in
-//!   another crate (`examples/tiny_calls_program.rs`), as users of a shared library do.
-//! - [`w5_table!`] expands, in the caller's own crate, to the W5 measurement (trivial items, 10 /
+//!   another crate (`benches/tiny_calls_program.rs`), as users of a shared library do.
+//! - [`w5_rows!`] expands, in the caller's own crate, to the W5 measurement (trivial items, 10 /
 //!   100 / 1000 of them) of one `#[parallelized]` function against the sequential loop, with a
 //!   `Vec`, a slice iterator and a range as input, for `NAME_par`, `par_map` and `par_comp!`. A
 //!   macro, not a function: the code measured must be compiled into the program that measures
@@ -29,7 +29,7 @@ const SAMPLE: Duration = Duration::from_micros(500);
 /// side: samples of the two alternate, so that the machine's noise falls on both alike. Both
 /// are called through the same non-generic code (a `dyn` call each, a nanosecond or two), so
 /// that the sampling loop is one piece of machine code for both, not one copy per contender
-/// laid out by chance. A sample is as many calls as fill [`SAMPLE`].
+/// laid out by chance. A sample is as many calls as fill `SAMPLE`.
 pub fn side_by_side(
     ours: &mut dyn FnMut() -> Vec<u64>,
     baseline: &mut dyn FnMut() -> Vec<u64>,

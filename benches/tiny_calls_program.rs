@@ -3,7 +3,7 @@
 //! caller. The tiny path must be as fast here as in a small program: its speed may not depend
 //! on what else the program holds. `BENCHMARKS.md` records the table.
 //!
-//! Run it with `cargo run --release --example tiny_calls_program`.
+//! Run it with `cargo run --release -p parallelize-benches --example tiny_calls_program`.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -127,7 +127,7 @@ fn main() {
     let rows = bench_companions::w5_rows!(inc, inc_par);
     bench_companions::print_table(
         "a program with many companions and rayon, the function in another crate \
-         (examples/tiny_calls_program.rs)",
+         (benches/tiny_calls_program.rs)",
         &rows,
     );
 }

@@ -2,7 +2,7 @@
 //! sequential loop with a `Vec`, a slice iterator and a range as input, for `NAME_par`,
 //! `par_map` and `par_comp!`. `BENCHMARKS.md` records the table.
 //!
-//! Run it with `cargo run --release --example tiny_calls`.
+//! Run it with `cargo run --release -p parallelize-benches --example tiny_calls`.
 
 use parallelize::parallelized;
 
@@ -13,5 +13,5 @@ fn tiny(x: u64) -> u64 {
 
 fn main() {
     let rows = bench_companions::w5_rows!(tiny, tiny_par);
-    bench_companions::print_table("a small program (examples/tiny_calls.rs)", &rows);
+    bench_companions::print_table("a small program (benches/tiny_calls.rs)", &rows);
 }
