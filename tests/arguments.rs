@@ -290,3 +290,21 @@ fn literals_infer_through_conversions() {
     // An empty collection needs its type written (see the `empty_items_need_a_type` UI case).
     assert!(sqrt_par(Vec::<f64>::new(), 2).is_empty());
 }
+
+// The companion names elided lifetimes `'a`, `'b`, ...: never one the signature already uses.
+#[parallelized]
+fn pick<'a>(keep: &'a str, _other: &str, also: &'_ str) -> &'a str {
+    let _ = also;
+    keep
+}
+
+#[test]
+fn fresh_lifetime_names_skip_the_users() {
+    let keep = ["k1".to_owned(), "k2".to_owned()];
+    let other = ["o".to_owned(), "p".to_owned()];
+    let picked = pick_par(
+        keep.iter().zip(&other).map(|(k, o)| (k, o, "x")),
+        on_workers(),
+    );
+    assert_eq!(picked, ["k1", "k2"]);
+}

@@ -421,10 +421,11 @@ impl NameLifetimes {
     fn fresh(&mut self, span: Span) -> Lifetime {
         let name = match &mut self.taken {
             Some(taken) => {
-                let name = (0..)
+                // One more candidate than names taken: at least one of them is free.
+                let name = (0..=taken.len())
                     .map(short_lifetime_name)
                     .find(|name| !taken.contains(name))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| format!("'__parallelize_{}", self.declared.len()));
                 taken.push(name.clone());
                 name
             }
