@@ -257,8 +257,9 @@ fn largest<T: PartialOrd + Copy, const N: usize>(xs: [T; N]) -> T {
 #[test]
 fn generic_parameters_still_infer_from_exact_items() {
     let xs = vec![3_u16, 1, 2];
-    // `T = &u16`: the items are taken as they are, not copied.
-    let refs: Vec<&u16> = identity_par(&xs, 2);
+    // `T = &u16`, inferred from the items (taken as they are, not copied).
+    let refs = identity_par(&xs, 2);
+    let _: &&u16 = &refs[0];
     assert_eq!(refs, [&3, &1, &2]);
     let owned: Vec<u16> = identity_par(xs.clone(), 2);
     assert_eq!(owned, xs);
@@ -291,9 +292,9 @@ fn literals_infer_through_conversions() {
     assert!(sqrt_par(Vec::<f64>::new(), 2).is_empty());
 }
 
-// The companion names elided lifetimes `'a`, `'b`, ...: never one the signature already uses.
+// The companion names elided lifetimes `'arg`, `'arg1`, ...: never one the signature uses.
 #[parallelized]
-fn pick<'a>(keep: &'a str, _other: &str, also: &'_ str) -> &'a str {
+fn pick<'arg>(keep: &'arg str, _other: &str, also: &'_ str) -> &'arg str {
     let _ = also;
     keep
 }

@@ -29,7 +29,9 @@ use crate::bounds::SendComponents;
 /// | `&T` | also `&Box<T>`, `&Arc<T>`, `&mut T` |
 /// | `&Path`, `&OsStr`, `&CStr` | also `&PathBuf`, `&OsString`, `&CString` |
 ///
-/// and the `&mut` forms of each owner (`&mut String` for `&str`, `&mut Vec<T>` for `&[T]`).
+/// and `&mut` in place of `&` for `String`, `Vec<T>`, `Box<T>`, `Arc<T>`, `PathBuf`, `OsString`
+/// and `CString` (`&mut String` for `&str`, `&mut Vec<T>` for `&[T]`). One level only: a plain
+/// call also derefs `&&String` to `&str`, a companion does not (pass `refs.iter().copied()`).
 ///
 /// So `sqrt_par(&xs, 4)` over a `Vec<f64>` works for `fn sqrt(x: f64)`, and
 /// `word_len_par(&words, 4)` over a `Vec<String>` for `fn word_len(w: &str)`:

@@ -197,7 +197,7 @@ pub(crate) fn generic_names(generics: &Generics, with_lifetimes: bool) -> Vec<&I
 }
 
 /// The widest tuple of arguments whose components the runtime checks one by one: it has an
-/// `AllSend<Tuple>` impl for tuples of 2 to 16 components (`parallelize-runtime/src/bounds.rs`).
+/// `SendComponents` impl for tuples of 2 to 16 components (`parallelize-runtime/src/bounds.rs`).
 /// The two are tied by the trybuild cases `arity_limit` (16 and 17 parameters compile and run)
 /// and `arity_limit_not_send` (at 16 the error names the component, at 17 rustc's): either
 /// number changed alone fails one of them.

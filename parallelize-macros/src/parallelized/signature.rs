@@ -96,7 +96,7 @@ impl Named {
     fn new(function: &Function) -> Named {
         let mut namer = NameLifetimes::default();
         if !function.in_impl() {
-            // Short names, as a user would write them, where no impl's lifetimes can clash.
+            // Readable names; a free function's signature is all the names it can see.
             namer.taken = Some(lifetime_names(function));
         }
         let receiver_lifetime = function.receiver.as_ref().map(|receiver| {
@@ -494,14 +494,13 @@ impl VisitMut for NameLifetimes {
     skip_lifetime_binders_mut!();
 }
 
-/// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks, and
-/// notes whether one was elided with no lifetime to pick.
-/// `'a` to `'z`, then `'a1`, `'b1`, ...
+/// `'arg`, `'arg1`, `'arg2`, ...: readable in the docs, and unlike `'a` not a name that an
+/// impl header is likely to declare (a function taken to be free may sit in one, and a clash
+/// would add an error to the marker's).
 fn short_lifetime_name(index: usize) -> String {
-    let letter = char::from(b'a' + u8::try_from(index % 26).unwrap_or(0));
-    match index / 26 {
-        0 => format!("'{letter}"),
-        round => format!("'{letter}{round}"),
+    match index {
+        0 => "'arg".to_owned(),
+        _ => format!("'arg{index}"),
     }
 }
 
@@ -522,6 +521,8 @@ fn lifetime_names(function: &Function) -> Vec<String> {
     names.0
 }
 
+/// Gives the result's elided lifetimes (`&T`, `'_`) the lifetime that elision picks, and
+/// notes whether one was elided with no lifetime to pick.
 struct FillElided {
     lifetime: Option<Lifetime>,
     missing: bool,
