@@ -358,48 +358,21 @@ fn call_closure(
         [only] => quote!(#only),
         many => quote!((#(#many,)*)),
     };
-    let item = Ident::new("__parallelize_item", Span::mixed_site());
-    let (parameter, conversion, passed): (TokenStream, TokenStream, Vec<TokenStream>) =
-        match &signature.matching {
-            Matching::Exact => (
-                pattern,
-                TokenStream::new(),
-                arguments.iter().map(ToTokens::to_token_stream).collect(),
-            ),
-            Matching::One => {
-                let parameter_type = &signature.inputs[0];
-                (
-                    quote!(#item),
-                    quote! {
-                        let #pattern =
-                            <_ as #krate::Argument<#parameter_type>>::into_argument(#item);
-                    },
-                    arguments.iter().map(ToTokens::to_token_stream).collect(),
-                )
-            }
-            Matching::Tuple(exact) => {
-                let passed = arguments
-                    .iter()
-                    .zip(exact)
-                    .map(|(argument, &exact)| {
-                        if exact {
-                            quote!(#argument.0)
-                        } else {
-                            quote!(#argument)
-                        }
-                    })
-                    .collect();
-                (
-                    quote!(#item),
-                    quote! {
-                        // The tuple type is the one in `args`' bound, left to inference: it may
-                        // hold an `impl Trait`, which a path cannot.
-                        let #pattern = #krate::Arguments::into_arguments(#item);
-                    },
-                    passed,
-                )
-            }
-        };
+    // The conversion's target is the type in `args`' bound, left to inference (the bound is
+    // the only impl the item has there): it may hold an `impl Trait`, which a path cannot.
+    let (conversion, exact): (Option<TokenStream>, &[bool]) = match &signature.matching {
+        Matching::Exact => (None, &[]),
+        Matching::One => (Some(quote!(#krate::Argument::into_argument)), &[]),
+        Matching::Tuple(exact) => (Some(quote!(#krate::Arguments::into_arguments)), exact),
+    };
+    // `Exact` positions are unwrapped.
+    let passed = arguments.iter().enumerate().map(|(index, argument)| {
+        if exact.get(index) == Some(&true) {
+            quote!(#argument.0)
+        } else {
+            quote!(#argument)
+        }
+    });
     let ident = &function.ident;
     // Explicit type and const arguments, so that a parameter that appears only in the result
     // is still known; lifetimes are left to inference (late-bound ones cannot be given).
@@ -423,10 +396,15 @@ fn call_closure(
         Some(unsafe_token) => quote!(#unsafe_token { #call }),
         None => call,
     };
-    if conversion.is_empty() {
-        quote!(|#parameter| #call)
-    } else {
-        quote!(|#parameter| { #conversion #call })
+    match conversion {
+        None => quote!(|#pattern| #call),
+        Some(conversion) => {
+            let item = Ident::new("__parallelize_item", Span::mixed_site());
+            quote!(|#item| {
+                let #pattern = #conversion(#item);
+                #call
+            })
+        }
     }
 }
 

@@ -27,8 +27,8 @@ trait Sync {}
 mod parallelize {}
 
 #[::parallelize::parallelized]
-fn scale(x: u32, __parallelize_args: u32) -> u32 {
-    x * __parallelize_args
+fn scale(x: u32, args: u32) -> u32 {
+    x * args
 }
 
 #[::parallelize::parallelized]
@@ -37,8 +37,8 @@ fn checked(x: u32) -> ::core::result::Result<u32, u8> {
 }
 
 fn main() {
-    let __parallelize_njobs = 2;
-    let _ = scale_par([(1, 2)], __parallelize_njobs);
+    let njobs = 2;
+    let _ = scale_par([(1, 2)], njobs);
     let _ = checked_try_par([1], 2);
 
     let __parallelize_level = 3_u32;
