@@ -239,7 +239,8 @@ pub use parallelize_macros::parallelized;
 pub use parallelize_runtime::{
     Argument, Arguments, Delayed, Exact, Indexed, IntoItems, Jobs, JobsError, One, ParItems,
     SendArgument, SendComponents, SendHeld, SendItem, SendResult, TryOutput, Tuple, from_par_iter,
-    par_map, pool_parallelize, rayon, try_par_map,
+    par_map, par_map_iter, par_map_reduce, par_map_unordered, pool_parallelize,
+    pool_parallelize_iter, rayon, try_par_map,
 };
 
 /// A parallel list comprehension: Python's `[f(x) for x in xs if p(x)]`, run on a pool, in
@@ -312,6 +313,43 @@ macro_rules! par_comp {
     };
 }
 
+/// The lazy form of [`par_comp!`]: Python's generator comprehension `(f(x) for x in xs if
+/// p(x))`, run on a pool. The same grammar; the result is an iterator that yields the
+/// elements in the order of the sequential comprehension, while at most
+/// [`Jobs::in_flight`] items of the leftmost iterable are held at once, so memory stays flat
+/// however long it is.
+///
+/// ```
+/// use parallelize::par_comp_iter;
+///
+/// let lines = "3\n1\n4\n1\n5";
+/// let odd_squares = par_comp_iter![n * n for n in lines.lines().map(|l| l.parse::<u64>().unwrap()) if n % 2 == 1; njobs = 2];
+/// assert_eq!(odd_squares.collect::<Vec<_>>(), [9, 1, 1, 25]);
+///
+/// // Pulled lazily: an endless iterable is fine when the consumer stops.
+/// let first: Vec<u64> = par_comp_iter![x * 3 for x in (0_u64..) if x % 2 == 0; njobs = 2].take(4).collect();
+/// assert_eq!(first, [0, 6, 12, 18]);
+/// ```
+///
+/// The leftmost iterable is pulled a batch at a time inside the iterator's `next`, and the
+/// batch runs on the workers before `next` returns (see [`par_map_iter`], which this is for a
+/// comprehension): nothing runs between calls, so every part may borrow local data. Each item
+/// of the leftmost iterable runs on one worker with its inner clauses (split over the pool
+/// when it has room): parallelism comes from the leftmost iterable, so `for x in 0..2 for y in
+/// 0..n` has two items to share out per batch. Without `; njobs = ..` it uses all cores; the
+/// in-flight bound is set with `; njobs = Jobs::new(4).in_flight(1000)`.
+///
+/// # Panics
+///
+/// If the element or a clause panics on item `N` of the leftmost iterable, the elements of the
+/// items before it come out first, then `next` panics with `item N panicked: {message}`.
+#[macro_export]
+macro_rules! par_comp_iter {
+    ($($comprehension:tt)*) => {
+        $crate::__private::par_comp_iter!($crate; $($comprehension)*)
+    };
+}
+
 /// Captures a call for `pool_parallelize`: the callee and its arguments are evaluated now, the
 /// call runs later, on a worker.
 ///
@@ -380,7 +418,8 @@ macro_rules! delayed {
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Delayed, Jobs, delayed, from_par_iter, par_comp, par_map, parallelized, pool_parallelize,
+        Delayed, Jobs, delayed, from_par_iter, par_comp, par_comp_iter, par_map, par_map_iter,
+        par_map_reduce, par_map_unordered, parallelized, pool_parallelize, pool_parallelize_iter,
         try_par_map,
     };
 }
@@ -398,13 +437,15 @@ pub mod prelude {
 ///   comprehension with more clauses `comprehension(xs, njobs, |level, x| ..)`, whose inner
 ///   clauses run through [`Level::nested`](expansion::Level::nested).
 pub mod expansion {
-    pub use parallelize_runtime::{Cost, Level, comprehension, map_items, try_map_items};
+    pub use parallelize_runtime::{
+        Cost, Level, comprehension, comprehension_iter, map_items, map_iter, try_map_items,
+    };
 }
 
 /// What the macros' expansions call. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use parallelize_macros::{delayed, par_comp};
+    pub use parallelize_macros::{delayed, par_comp, par_comp_iter};
     pub use parallelize_runtime::{
         Delayed, HoldCopy, HoldRef, Jobs, One, Owned, Receiver, SendArgument, SendResult,
         SharedReceiver, TryOutput, Tuple, held, kind, serial_gathers, set_idle_release,

@@ -164,7 +164,17 @@ pub fn parallelized(options: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn par_comp(input: TokenStream) -> TokenStream {
     let (krate, input) = crate_path(input.into());
-    comprehension::expand(input, &krate).into()
+    comprehension::expand(input, &krate, false).into()
+}
+
+/// `par_comp_iter!`'s expansion (the lazy form of `par_comp!`), given the path of the
+/// `parallelize` crate first: `KRATE; ...`. Not for direct use: see
+/// `parallelize::par_comp_iter!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn par_comp_iter(input: TokenStream) -> TokenStream {
+    let (krate, input) = crate_path(input.into());
+    comprehension::expand(input, &krate, true).into()
 }
 
 /// `delayed!`'s expansion, given the path of the `parallelize` crate first: `KRATE; ...`. Not

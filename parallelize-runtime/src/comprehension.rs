@@ -12,9 +12,10 @@
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
+use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
 use crate::panic::{Failure, guarded, raise, run_or_stop};
-use crate::pool::run_in_pool_as;
+use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_all};
+use crate::pool::{inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Where the clauses of a comprehension run: passed by `par_comp!`'s expansion from each `for`
@@ -27,6 +28,11 @@ pub struct Level {
 }
 
 impl Level {
+    /// The level of an outer item's inner clauses, split over the pool or not.
+    pub(crate) fn inner(parallel: bool) -> Level {
+        Level { parallel }
+    }
+
     /// An inner `for` clause: `body` for every item of `items`, results in order.
     pub fn nested<I, B, U>(self, items: I, body: B) -> Vec<U::Item>
     where
@@ -91,9 +97,29 @@ where
 {
     type Output = Result<Vec<U::Item>, Failure>;
 
-    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+    fn sequential<I: Iterator<Item = T>>(self, mut items: I) -> Self::Output {
         if self.workers == 1 {
             return self.consume(items);
+        }
+        // Two items are looked at first: with fewer, the one item (if any) still goes to the
+        // pool below, where its inner clauses' loops are split.
+        let head: Vec<T> = items.by_ref().take(2).collect();
+        let items = head.into_iter().chain(items);
+        if !inside_worker() && items.size_hint().0 >= 2 {
+            // Pulled in pieces that the workers start on while the caller pulls the next
+            // ([`crate::pipeline`]); each outer item's elements are its piece's outputs.
+            note_serial_read();
+            let shared = Shared::new(OnPanic::StopAll);
+            let level = Level { parallel: true };
+            let step = |item: T, sink: &mut Sink<'_, U::Item>| {
+                for element in (self.body)(level, item) {
+                    sink.push(element);
+                }
+                false
+            };
+            let pieces =
+                run_all::<One, _, _, _, _>(items, &shared, &step, (self.workers, self.exact));
+            return assemble(Vec::new(), pieces);
         }
         let items = gather(items);
         if items.is_empty() {

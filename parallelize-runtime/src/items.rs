@@ -144,12 +144,28 @@ thread_local! {
 /// for a `Vec`, one serial pass for anything else. Counted, so that tests can tell which inputs
 /// are read in place.
 pub(crate) fn gather<T>(items: impl Iterator<Item = T>) -> Vec<T> {
-    SERIAL_GATHERS.with(|gathers| gathers.set(gathers.get() + 1));
+    note_serial_read();
     items.collect()
 }
 
-/// How many calls made on this thread have gathered their input serially (see [`gather`]):
-/// for tests that check that an input is read in place. Not public API.
+/// The number of items `items` says it has, when its size hint is exact (a hint: a user's
+/// iterator may be wrong, so it only sizes buffers).
+pub(crate) fn exact_size(items: &impl Iterator) -> Option<usize> {
+    match items.size_hint() {
+        (low, Some(high)) if low == high => Some(low),
+        _ => None,
+    }
+}
+
+/// Counts a call that reads its input one item at a time on the calling thread: gathered
+/// ([`gather`]) or pulled in pieces (`crate::pipeline`).
+pub(crate) fn note_serial_read() {
+    SERIAL_GATHERS.with(|gathers| gathers.set(gathers.get() + 1));
+}
+
+/// How many calls made on this thread have read their input serially on the calling thread
+/// (gathered it, or pulled it in pieces for the workers): for tests that check that an input
+/// is read in place. Not public API.
 #[doc(hidden)]
 #[must_use]
 pub fn serial_gathers() -> usize {

@@ -34,6 +34,9 @@ pub struct Jobs {
     requested: isize,
     /// Whether small calls may run inline (see [`Jobs::adaptive`]).
     adaptive: bool,
+    /// The most items a streaming call may hold at once (see [`Jobs::in_flight`]); `None`:
+    /// [`Jobs::DEFAULT_IN_FLIGHT`].
+    in_flight: Option<NonZeroUsize>,
 }
 
 impl Jobs {
@@ -75,11 +78,14 @@ impl Jobs {
     #[inline]
     pub fn try_new(njobs: isize) -> Result<Jobs, JobsError> {
         if njobs == 0 {
-            Err(JobsError { njobs })
+            Err(JobsError {
+                refused: Refused::Njobs(njobs),
+            })
         } else {
             Ok(Jobs {
                 requested: njobs,
                 adaptive: true,
+                in_flight: None,
             })
         }
     }
@@ -91,6 +97,7 @@ impl Jobs {
         Jobs {
             requested: -1,
             adaptive: true,
+            in_flight: None,
         }
     }
 
@@ -117,6 +124,73 @@ impl Jobs {
     #[inline]
     pub fn is_adaptive(self) -> bool {
         self.adaptive
+    }
+
+    /// The in-flight bound of a call that does not set one: 65,536 items.
+    pub const DEFAULT_IN_FLIGHT: usize = 1 << 16;
+
+    /// The most items a streaming call ([`par_map_iter`](crate::par_map_iter), `NAME_par_iter`,
+    /// [`par_map_reduce`](crate::par_map_reduce), ...) holds at once: pulled from its input
+    /// but not yet taken by the consumer (or, for a reduction, not yet combined), whether
+    /// waiting, running or done. The input is never read further ahead than this, so memory
+    /// stays flat however long the input is. [`Jobs::DEFAULT_IN_FLIGHT`] unless set.
+    ///
+    /// A smaller bound holds less memory (set it low for big items: images, files) and makes
+    /// the workers wait for the consumer more often; calls that return a `Vec` hold every
+    /// result anyway and do not use it.
+    ///
+    /// ```
+    /// use parallelize::{Jobs, par_map_iter};
+    ///
+    /// let lengths: Vec<usize> = par_map_iter(["a", "bb", "ccc"], Jobs::new(2).in_flight(2), str::len).collect();
+    /// assert_eq!(lengths, [1, 2, 3]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `items` is `0`, which would never let an item start: use [`Jobs::try_in_flight`] for
+    /// values read from configuration.
+    #[must_use]
+    #[track_caller]
+    pub fn in_flight(self, items: usize) -> Jobs {
+        match self.try_in_flight(items) {
+            Ok(jobs) => jobs,
+            Err(error) => refuse(&error),
+        }
+    }
+
+    /// The checked form of [`Jobs::in_flight`].
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// let error = Jobs::new(4).try_in_flight(0).unwrap_err();
+    /// assert!(error.to_string().contains("in_flight"));
+    /// assert_eq!(Jobs::new(4).try_in_flight(8).unwrap().in_flight_bound(), 8);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`JobsError`] if `items` is `0`.
+    pub fn try_in_flight(self, items: usize) -> Result<Jobs, JobsError> {
+        match NonZeroUsize::new(items) {
+            Some(items) => Ok(Jobs {
+                in_flight: Some(items),
+                ..self
+            }),
+            None => Err(JobsError {
+                refused: Refused::InFlight,
+            }),
+        }
+    }
+
+    /// The in-flight bound in force: the one set with [`Jobs::in_flight`], else
+    /// [`Jobs::DEFAULT_IN_FLIGHT`].
+    #[must_use]
+    #[inline]
+    pub fn in_flight_bound(self) -> usize {
+        self.in_flight
+            .map_or(Jobs::DEFAULT_IN_FLIGHT, NonZeroUsize::get)
     }
 
     /// The value this was made from, as the user wrote it (`-1`, `4`, ...).
@@ -168,6 +242,7 @@ impl fmt::Debug for Jobs {
             .field("requested", &self.requested)
             .field("workers", &self.workers())
             .field("adaptive", &self.adaptive)
+            .field("in_flight", &self.in_flight_bound())
             .finish()
     }
 }
@@ -208,19 +283,31 @@ impl From<NonZeroUsize> for Jobs {
     }
 }
 
-/// The error of [`Jobs::try_new`]: `njobs` had no meaning.
+/// The error of [`Jobs::try_new`] and [`Jobs::try_in_flight`]: a value with no meaning. Its
+/// message names the parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobsError {
-    njobs: isize,
+    refused: Refused,
+}
+
+/// Which value [`JobsError`] refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refused {
+    Njobs(isize),
+    InFlight,
 }
 
 impl fmt::Display for JobsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "njobs must not be {}: use n > 0 for n workers, -1 for all cores, -k for all cores but k - 1",
-            self.njobs
-        )
+        match self.refused {
+            Refused::Njobs(njobs) => write!(
+                f,
+                "njobs must not be {njobs}: use n > 0 for n workers, -1 for all cores, -k for all cores but k - 1"
+            ),
+            Refused::InFlight => f.write_str(
+                "in_flight must not be 0: a streaming call needs room for at least one item",
+            ),
+        }
     }
 }
 
@@ -265,5 +352,17 @@ mod tests {
         assert_eq!(Jobs::from(u64::MAX).requested(), isize::MAX);
         assert_eq!(Jobs::from(i64::MIN).workers(), 1);
         assert_eq!(Jobs::default(), Jobs::all());
+    }
+
+    #[test]
+    fn a_zero_in_flight_bound_is_refused_with_a_message_naming_it() {
+        let error = Jobs::new(2).try_in_flight(0).unwrap_err();
+        assert!(error.to_string().contains("in_flight"), "{error}");
+        let panic = std::panic::catch_unwind(|| Jobs::new(2).in_flight(0)).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(message.contains("in_flight"), "{message}");
+        assert_eq!(Jobs::new(2).in_flight_bound(), Jobs::DEFAULT_IN_FLIGHT);
+        assert_eq!(Jobs::new(2).in_flight(3).in_flight_bound(), 3);
+        assert_eq!(Jobs::new(2).in_flight(3).workers(), 2);
     }
 }

@@ -14,7 +14,10 @@ mod items;
 mod jobs;
 mod map;
 mod panic;
+mod pipeline;
 mod pool;
+mod reduce;
+mod stream;
 mod try_map;
 mod try_output;
 
@@ -32,5 +35,9 @@ pub use map::{map_items, par_map};
 pub use pool::set_idle_release;
 /// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.
 pub use rayon;
+pub use reduce::{map_reduce_items, par_map_reduce};
+pub use stream::{
+    comprehension_iter, map_iter, par_map_iter, par_map_unordered, pool_parallelize_iter,
+};
 pub use try_map::{try_map_items, try_par_map};
 pub use try_output::TryOutput;

@@ -36,9 +36,12 @@ use rayon::prelude::*;
 use crate::adaptive::{Cost, INLINE_BUDGET, Plan, cost_of_call_site, inline_done, plan};
 use crate::bounds::{One, SendItem, Sendable};
 use crate::guard::{Guard, GuardedMap};
-use crate::items::{Consume, Driver, InPlace, IntoItems, gather, sequentially};
+use crate::items::{
+    Consume, Driver, InPlace, IntoItems, exact_size, gather, note_serial_read, sequentially,
+};
 use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
-use crate::pool::{Lanes, run_in_pool_as};
+use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_batch};
+use crate::pool::{Lanes, inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
@@ -296,13 +299,63 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         if plan == Plan::Measure {
             return self.measure_then_parallel(items, workers);
         }
-        let items: Vec<T> = gather(items);
-        let count = items.len();
-        let busy = AtomicU64::new(0);
-        let results =
-            map_gathered::<Shape, _, _, _>(items, 0, (workers, self.exact()), &busy, self.f)?;
-        self.learn(&busy, count);
-        Ok(results)
+        self.map_rest(items, 0, workers)
+    }
+
+    /// The items of an iterator (the first of them item `first` of the call) on the workers.
+    /// From outside the pools they are pulled in pieces that the workers start on while the
+    /// caller pulls the next ([`crate::pipeline`]); from inside a worker (a nested call) they
+    /// are gathered first and read in place, cut into the call's lanes.
+    fn map_rest<T, R, I>(
+        &self,
+        mut items: I,
+        first: usize,
+        workers: usize,
+    ) -> Result<Vec<R>, Failure>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        if inside_worker() {
+            let items: Vec<T> = gather(items);
+            let count = items.len();
+            let busy = AtomicU64::new(0);
+            let results = map_gathered::<Shape, _, _, _>(
+                items,
+                first,
+                (workers, self.exact()),
+                &busy,
+                self.f,
+            )?;
+            self.learn(&busy, count);
+            return Ok(results);
+        }
+        note_serial_read();
+        let shared = Shared::new(OnPanic::StopAll);
+        let step = |item: T, sink: &mut Sink<'_, R>| {
+            sink.push((self.f)(item));
+            false
+        };
+        // Results go straight to their places when the iterator says how many it has (the
+        // count is only a hint: items past it are kept apart, and fewer leave room unused).
+        let mut results = Vec::with_capacity(exact_size(&items).unwrap_or(0));
+        let batch = run_batch::<Shape, _, _, _, _>(
+            &mut items,
+            (first, usize::MAX),
+            results.spare_capacity_mut(),
+            &shared,
+            &step,
+            (workers, self.exact()),
+        );
+        if let (Some(cost), Some((nanos, count))) = (self.cost, shared.measured()) {
+            cost.record(
+                Duration::from_nanos(nanos),
+                usize::try_from(count).unwrap_or(usize::MAX),
+            );
+        }
+        assemble(results, batch.pieces)
     }
 
     /// Teaches the cost what the workers' runs of `items` items took.
@@ -350,15 +403,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             cost.record(started.elapsed(), done);
         }
         if !finished {
-            let busy = AtomicU64::new(0);
-            let rest = map_gathered::<Shape, _, _, _>(
-                gather(items),
-                done,
-                (workers, self.exact()),
-                &busy,
-                self.f,
-            )?;
-            results.extend(rest);
+            results.extend(self.map_rest(items, done, workers)?);
         }
         Ok(results)
     }

@@ -100,6 +100,57 @@ pub(crate) fn run_in_pool_as<R: Send>(
     }
 }
 
+/// Runs `op` on the calling thread with a rayon scope of `workers` workers, whose spawned jobs
+/// run on the pool while `op` goes on (`in_place_scope`): for a call that pulls its input on
+/// this thread while the workers compute what it has pulled. Only from outside any pool:
+/// `None` from inside a worker, where the caller is one of the pool's threads and must not be
+/// kept from its own pool's work (the call then runs its pieces another way).
+pub(crate) fn scope_outside<'scope, R>(
+    workers: usize,
+    op: impl FnOnce(&rayon::Scope<'scope>) -> R,
+) -> Option<R> {
+    if inside_worker() {
+        None
+    } else if workers == global_size() && rayon::current_num_threads() == workers {
+        Some(rayon::in_place_scope(op))
+    } else {
+        Some(pool_of(workers).in_place_scope(op))
+    }
+}
+
+/// Whether the calling thread is a worker of a rayon pool (any pool).
+pub(crate) fn inside_worker() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
+/// A pool for work that outlives the call that starts it (a stream's background pieces):
+/// held, so never released while the holder lives.
+pub(crate) enum Background {
+    /// The global pool (its size matched).
+    Global,
+    /// The registry's pool of the size.
+    Registry(Pool),
+}
+
+impl Background {
+    /// The pool of `workers` workers, as [`run_in_pool`] picks it from outside any pool.
+    pub(crate) fn of(workers: usize) -> Background {
+        if workers == global_size() && rayon::current_num_threads() == workers {
+            Background::Global
+        } else {
+            Background::Registry(pool_of(workers))
+        }
+    }
+
+    /// Runs `job` on one of the pool's workers, later.
+    pub(crate) fn spawn(&self, job: impl FnOnce() + Send + 'static) {
+        match self {
+            Background::Global => rayon::spawn(job),
+            Background::Registry(pool) => pool.spawn(job),
+        }
+    }
+}
+
 /// The size rayon gives its global pool unless the program set another: `RAYON_NUM_THREADS` if
 /// it is a positive number, else the cores. Read without building the pool, so that a call of
 /// another size never starts the global pool's threads. (A program that built the global pool

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{Consume, Driver, IntoItems, gather, sequentially};
+use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
 use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
-use crate::pool::{run_in_pool, run_in_pool_as};
+use crate::pipeline::{OnPanic, Shared, Sink, run_all};
+use crate::pool::{inside_worker, run_in_pool, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
 /// Like [`par_map`](crate::par_map) for a function that returns a `Result`: returns exactly what the sequential
@@ -114,7 +115,10 @@ where
                     .collect()
             }));
         }
-        self.gathered(gather(items))
+        if inside_worker() {
+            return self.gathered(gather(items));
+        }
+        self.pulled(items)
     }
 
     #[track_caller]
@@ -144,6 +148,50 @@ where
 }
 
 impl<F, Shape> TryDriver<'_, F, Shape> {
+    /// Any iterator, from outside the pools: pulled in pieces that the workers start on while
+    /// the caller pulls the next ([`crate::pipeline`]). A failure or a panic stops the items
+    /// after it; the items before it still run, and the answer is read off the pieces in
+    /// order.
+    #[track_caller]
+    fn pulled<T, R, I>(&self, items: I) -> Answer<R>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: TryOutput + SendResult,
+        F: Fn(T) -> R + Sync,
+    {
+        note_serial_read();
+        let shared = Shared::new(OnPanic::KeepEarlier);
+        let step = |item: T, sink: &mut Sink<'_, R>| {
+            let result = (self.f)(item);
+            let failed = result.is_failure();
+            sink.push(result);
+            failed
+        };
+        let pieces =
+            run_all::<Shape, _, _, _, _>(items, &shared, &step, (self.workers, self.exact));
+        let mut successes =
+            Vec::with_capacity(pieces.iter().map(|piece| piece.outputs.len()).sum());
+        let mut pieces = pieces.into_iter();
+        while let Some(piece) = pieces.next() {
+            let mut outputs = piece.outputs.into_iter();
+            while let Some(result) = outputs.next() {
+                match result.0.into_result() {
+                    Ok(success) => successes.push(success),
+                    Err(error) => {
+                        discard(outputs.chain(pieces.flat_map(|piece| piece.outputs)));
+                        return Err(error);
+                    }
+                }
+            }
+            if let Some((index, message)) = piece.panic {
+                discard(pieces.flat_map(|piece| piece.outputs));
+                raise(Failure::item(index, message));
+            }
+        }
+        Ok(successes)
+    }
+
     #[track_caller]
     fn gathered<T, R>(&self, items: Vec<T>) -> Answer<R>
     where

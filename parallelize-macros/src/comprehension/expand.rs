@@ -23,8 +23,14 @@ struct Level<'a> {
     conditions: Vec<&'a Expr>,
 }
 
-/// `krate` is the path of the `parallelize` crate (the facade's `$crate`).
-pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> TokenStream {
+/// `krate` is the path of the `parallelize` crate (the facade's `$crate`); `lazy`:
+/// `par_comp_iter!`, whose leftmost iterable is pulled lazily by the runtime's streams (not
+/// read in place: a stream pulls it a batch at a time).
+pub(crate) fn expand(
+    comprehension: &Comprehension,
+    krate: &TokenStream,
+    lazy: bool,
+) -> TokenStream {
     let njobs = comprehension.njobs.as_ref().map_or_else(
         || quote!(#krate::__private::Jobs::all()),
         ToTokens::to_token_stream,
@@ -60,7 +66,7 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
     let items = quote!(#iterable);
 
     // One `for` and no `if`: one result per item, on the indexed fast path.
-    if inner.is_empty() && outer.conditions.is_empty() {
+    if inner.is_empty() && outer.conditions.is_empty() && !lazy {
         let map = quote_spanned!(span=> #krate::expansion::map_items);
         let closure = quote_spanned!(element_span=> |#pat| #element);
         // The comprehension's cost per item, learned across runs: small runs go inline.
@@ -97,8 +103,24 @@ pub(crate) fn expand(comprehension: &Comprehension, krate: &TokenStream) -> Toke
         empty = quote!(::std::vec::Vec::new());
     }
     body = guarded(&outer.conditions, body, &empty);
-    let comprehension = quote_spanned!(span=> #krate::expansion::comprehension);
+    let engine = if lazy {
+        quote!(comprehension_iter)
+    } else {
+        quote!(comprehension)
+    };
+    let comprehension = quote_spanned!(span=> #krate::expansion::#engine);
     let closure = quote_spanned!(element_span=> |#level: #krate::expansion::Level, #pat| #body);
+    if lazy {
+        // The iterable as it is, bound first so that errors about its items land on it.
+        let iter = &outer.clause.iter;
+        // In parentheses: an open range (`0..`) would take the arms' brace as its end.
+        return quote! {
+            match (#iter) {
+                #[allow(clippy::redundant_closure, clippy::redundant_closure_for_method_calls)]
+                #iterable => #comprehension(#items, #njobs, #closure),
+            }
+        };
+    }
     in_place(
         krate,
         &outer.clause.iter,

@@ -15,6 +15,8 @@ enum Kind {
     Map,
     /// `NAME_try_par`: the sequential `collect::<Result<Vec<_>, _>>()`.
     Try,
+    /// `NAME_par_iter`: the results as a lazy, ordered iterator.
+    Iter,
 }
 
 /// The companions of `function`, to be emitted beside it.
@@ -38,7 +40,11 @@ pub(crate) fn companions(
     let marker = FreeMarker::new(function, place);
     let signature = CompanionSignature::new(function, &options.krate)?;
     let try_par = function.returns_result && !options.no_try_par;
-    let kinds = [Some(Kind::Map), try_par.then_some(Kind::Try)];
+    let kinds = [
+        Some(Kind::Map),
+        try_par.then_some(Kind::Try),
+        Some(Kind::Iter),
+    ];
     let mut tokens = marker.definition();
     for kind in kinds.into_iter().flatten() {
         tokens.extend(companion(
@@ -52,8 +58,9 @@ pub(crate) fn companions(
 /// that calls of them add no "cannot find function" to the one error that says what is wrong,
 /// and they never run (the crate does not compile). Each takes anything for `args` and
 /// `njobs`, a method's takes `&self`, and each returns what the companion would, as far as
-/// the signature tells without the refused parts: `Vec<R>` (and `Result<Vec<T>, E>` for
-/// `NAME_try_par`) when the result type borrows nothing, else `!`.
+/// the signature tells without the refused parts: `Vec<R>` (an iterator of `R` for
+/// `NAME_par_iter`, and `Result<Vec<T>, E>` for `NAME_try_par`) when the result type borrows
+/// nothing, else `!`.
 pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
     let krate: Path = krate
         .cloned()
@@ -107,12 +114,19 @@ pub(crate) fn stand_ins(item: &ItemFn, krate: Option<&Path>) -> TokenStream {
     let unit: syn::Type = parse_quote!(());
     let result = output.unwrap_or(&unit);
     let mut tokens = if borrows {
-        stand_in(format_ident!("{}_par", ident), quote!(!))
+        let mut tokens = stand_in(format_ident!("{}_par", ident), quote!(!));
+        tokens.extend(stand_in(format_ident!("{}_par_iter", ident), quote!(!)));
+        tokens
     } else {
-        stand_in(
+        let mut tokens = stand_in(
             format_ident!("{}_par", ident),
             quote!(::std::vec::Vec<#result>),
-        )
+        );
+        tokens.extend(stand_in(
+            format_ident!("{}_par_iter", ident),
+            quote!(::core::iter::Empty<#result>),
+        ));
+        tokens
     };
     if output.is_some_and(super::model::is_result_path) {
         let try_output = quote!(#krate::__private::TryOutput);
@@ -219,6 +233,7 @@ fn companion(
     let name = match kind {
         Kind::Map => format_ident!("{}_par", ident),
         Kind::Try => format_ident!("{}_try_par", ident),
+        Kind::Iter => format_ident!("{}_par_iter", ident),
     };
     let doc = doc(item, function, krate, kind);
     let params = &signature.generics.params;
@@ -237,7 +252,7 @@ fn companion(
     let return_type = return_type(function, output, krate, kind, &mut where_clause);
 
     let closure = call_closure(function, signature, options);
-    let args_type = args_type(signature, krate);
+    let args_type = args_type(signature, krate, kind);
     // Called after the work, so that rustc, which reports one unresolved name per place,
     // reports the marker's advice rather than the function's name (both are at the attribute).
     let marker = marker.call();
@@ -264,6 +279,9 @@ fn companion(
         },
         Kind::Try => quote! {
             #krate::expansion::try_map_items::<#shape, _, _, _>(#args, #njobs, #closure)
+        },
+        Kind::Iter => quote! {
+            #krate::expansion::map_iter::<#shape, _, _, _>(#args, #njobs, #closure)
         },
     };
     let deprecated = carried_attrs
@@ -316,6 +334,7 @@ fn return_type(
 ) -> TokenStream {
     match kind {
         Kind::Map => quote!(::std::vec::Vec<#output>),
+        Kind::Iter => quote!(impl ::core::iter::Iterator<Item = #output>),
         Kind::Try => {
             // Spanned at the user's result type: a type named `Result` that is not
             // `std::result::Result` is reported there, with the advice to opt out.
@@ -421,19 +440,24 @@ fn converted_tuple(inputs: &[syn::Type], exact: &[bool], krate: &Path) -> TokenS
 }
 
 /// The type of the companion's `args`: `impl IntoItems<Item = ..>` with the item exactly, or
-/// bounded by what converts to it and by `Send` (see [`Matching`]).
-fn args_type(signature: &CompanionSignature, krate: &Path) -> TokenStream {
+/// bounded by what converts to it and by `Send` (see [`Matching`]); `impl IntoIterator<..>`
+/// for `NAME_par_iter`, which pulls its items lazily.
+fn args_type(signature: &CompanionSignature, krate: &Path, kind: Kind) -> TokenStream {
     let item_type = &signature.item;
+    let items = match kind {
+        Kind::Iter => quote!(::core::iter::IntoIterator),
+        Kind::Map | Kind::Try => quote!(#krate::IntoItems),
+    };
     match &signature.matching {
-        Matching::Exact => quote!(impl #krate::IntoItems<Item = #item_type>),
+        Matching::Exact => quote!(impl #items<Item = #item_type>),
         Matching::One => quote! {
-            impl #krate::IntoItems<Item: #krate::Argument<#item_type> + #krate::SendItem<#krate::One>>
+            impl #items<Item: #krate::Argument<#item_type> + #krate::SendItem<#krate::One>>
         },
         Matching::Tuple(exact) => {
             let tuple = converted_tuple(&signature.inputs, exact, krate);
             // `Arguments` implies `SendItem<Tuple>`: a separate bound would add a second error
             // for items that are not tuples at all.
-            quote!(impl #krate::IntoItems<Item: #krate::Arguments<#tuple>>)
+            quote!(impl #items<Item: #krate::Arguments<#tuple>>)
         }
     }
 }
@@ -477,6 +501,9 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
         Kind::Try => format!(
             " Parallel companion of {target}, generated by `#[parallelized]`: calls it once per item of `args` on `njobs` workers and returns what `args.into_iter().map(..).collect::<Result<Vec<_>, _>>()` returns: every success in input order, or the error of the lowest failing item. Items after a known failure are skipped, since they cannot change that answer."
         ),
+        Kind::Iter => format!(
+            " Lazy parallel companion of {target}, generated by `#[parallelized]`: the results of calling it on every item of `args`, on `njobs` workers, as an iterator in input order. `args` is pulled a batch at a time inside `next`, never more than the in-flight bound ([`Jobs::in_flight`]({jobs}::in_flight)) ahead of what the consumer has taken, so memory stays flat however long `args` is."
+        ),
     }];
     lines.push(String::new());
     lines.push(format!(" {items}"));
@@ -487,7 +514,10 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(String::new());
     lines.push(" # Panics".to_owned());
     lines.push(String::new());
-    lines.push(" If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned());
+    lines.push(match kind {
+        Kind::Iter => " If the call on item `N` panics, the results before it come out first, then `next` panics with the message `item N panicked: {message}`; no item after it starts. Also if `njobs` is `0`.".to_owned(),
+        Kind::Map | Kind::Try => " If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned(),
+    });
     if function.unsafety.is_some() {
         lines.push(String::new());
         lines.push(" # Safety".to_owned());

@@ -1,0 +1,641 @@
+//! The chunked pipeline: items pulled from an iterator on the calling thread, a piece at a
+//! time, each piece run on a worker while the caller pulls the next. What every entry point
+//! given a plain iterator uses, so that the first items are on the workers long before the
+//! last are pulled, and what the streams and the reduction are built on.
+//!
+//! - **Pieces.** A piece is a `Vec` of consecutive items and the index of its first. Its length
+//!   is chosen from the items measured so far, so that a piece takes about [`PIECE_NANOS`]: one
+//!   item while nothing is measured (coarse items are never batched blindly), then as many as
+//!   fit, up to [`MAX_PIECE`] and to a fair share of what is left to pull. Two `Vec`s and one
+//!   rayon job per piece, nothing per item.
+//! - **Where they run.** From outside any pool the caller pulls inside a rayon
+//!   `in_place_scope` of the call's pool and spawns each piece into it (rayon does the threads
+//!   and the stealing). From inside a worker (a nested call) the caller is one of the pool's
+//!   threads: it pulls the batch first and the pieces then run as an indexed parallel
+//!   iterator cut into at most the call's lanes, as every nested call does.
+//! - **Stopping.** The pieces share a limit: an item at or past it does not start. A panic
+//!   lowers it to 0 ([`OnPanic::StopAll`], a call whose panic is its answer) or to its own
+//!   index ([`OnPanic::KeepEarlier`], a stream or a `try` call, whose answer needs every item
+//!   before it); a failing `try` item lowers it past itself. The caller stops pulling at the
+//!   limit too.
+
+use std::mem::MaybeUninit;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::bounds::{One, SendItem, Sendable};
+use crate::panic::{Failure, payload_message};
+use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
+
+/// What one piece's run aims to take: long enough that its own cost (a rayon job, two `Vec`s,
+/// two clock reads: about a microsecond) is lost in it, short enough that the last pieces of a
+/// call leave no worker idle for long.
+const PIECE_NANOS: u64 = 200_000;
+
+/// The most items in one piece: bounds a piece's memory when items are nearly free.
+const MAX_PIECE: usize = 1 << 14;
+
+/// What an item's panic does to the items after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnPanic {
+    /// No item starts after it: a call that returns every result, whose answer the panic is.
+    StopAll,
+    /// Items before it still run, none after it starts: a stream, which yields the results
+    /// before it, and a `try` call, whose answer may be an earlier item's error.
+    KeepEarlier,
+}
+
+/// What the pieces of one call share.
+pub(crate) struct Shared {
+    /// Items at or past this index do not start.
+    limit: AtomicUsize,
+    /// The pieces' own time and item count, for the length of the next piece.
+    busy_nanos: AtomicU64,
+    busy_items: AtomicU64,
+    on_panic: OnPanic,
+}
+
+impl Shared {
+    pub(crate) fn new(on_panic: OnPanic) -> Shared {
+        Shared {
+            limit: AtomicUsize::new(usize::MAX),
+            busy_nanos: AtomicU64::new(0),
+            busy_items: AtomicU64::new(0),
+            on_panic,
+        }
+    }
+
+    /// Items at or past this index do not start.
+    #[inline]
+    pub(crate) fn limit(&self) -> usize {
+        // Relaxed: a hint to stop early; what a stopped item would have given is decided by
+        // the pieces' own records, read after the workers are done.
+        self.limit.load(Ordering::Relaxed)
+    }
+
+    /// Stops every item at or past `limit` from starting.
+    #[cold]
+    pub(crate) fn lower(&self, limit: usize) {
+        self.limit.fetch_min(limit, Ordering::Relaxed);
+    }
+
+    /// The time per item measured so far, if any: `(nanoseconds, items)`.
+    pub(crate) fn measured(&self) -> Option<(u64, u64)> {
+        let items = self.busy_items.load(Ordering::Relaxed);
+        (items > 0).then(|| (self.busy_nanos.load(Ordering::Relaxed).max(1), items))
+    }
+
+    /// The length of the next piece, at most `cap` (see the module's documentation).
+    pub(crate) fn piece_len(&self, cap: usize) -> usize {
+        let len = self.measured().map_or(1, |(nanos, items)| {
+            usize::try_from(PIECE_NANOS.saturating_mul(items) / nanos).unwrap_or(usize::MAX)
+        });
+        len.clamp(1, cap.clamp(1, MAX_PIECE))
+    }
+
+    fn record(&self, started: Instant, items: usize) {
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.busy_items
+            .fetch_add(u64::try_from(items).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+}
+
+/// One piece's outputs, in order: everything its items gave before it stopped, and the panic
+/// that stopped it, if one did.
+pub(crate) struct Done<O> {
+    /// The index of the piece's first item in the whole call.
+    pub(crate) first: usize,
+    /// How many items the piece carried (run or not).
+    pub(crate) len: usize,
+    /// Where the piece's slots start in the call's slots, and how many it wrote (see [`Sink`]).
+    slot_start: usize,
+    written: usize,
+    /// The outputs it did not write into slots.
+    pub(crate) outputs: Vec<Sendable<O, One>>,
+    /// The index and message of the item whose panic stopped the piece.
+    pub(crate) panic: Option<(usize, String)>,
+}
+
+/// Where a piece's items put their outputs: into the call's own output slots while the piece
+/// has some (a call that knows how many results it will have writes each in its place, with
+/// no second copy), then into a `Vec` of the piece's own.
+pub(crate) struct Sink<'s, O> {
+    slots: &'s mut [MaybeUninit<Sendable<O, One>>],
+    /// `slots[..written]` hold outputs.
+    written: usize,
+    overflow: Vec<Sendable<O, One>>,
+}
+
+impl<O> Sink<'_, O> {
+    /// Appends `output`.
+    #[inline]
+    pub(crate) fn push(&mut self, output: O) {
+        if let Some(slot) = self.slots.get_mut(self.written) {
+            slot.write(Sendable::new(output));
+            self.written += 1;
+        } else {
+            self.overflow.push(Sendable::new(output));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.written + self.overflow.len()
+    }
+
+    /// Takes the last output back out.
+    pub(crate) fn pop(&mut self) -> Option<O> {
+        if let Some(output) = self.overflow.pop() {
+            return Some(output.0);
+        }
+        if self.written == 0 {
+            return None;
+        }
+        self.written -= 1;
+        // SAFETY: `slots[written]` (before the decrement, `written - 1`) was written by `push`
+        // and nothing moved it out; `written` no longer counts it, so it is read once.
+        Some(unsafe { self.slots[self.written].assume_init_read() }.0)
+    }
+
+    /// Drops the outputs past the first `len`.
+    fn truncate(&mut self, len: usize) {
+        if len < self.written {
+            self.overflow.clear();
+            let dropped = self.written - len;
+            self.written = len;
+            // SAFETY: `slots[len..len + dropped]` were written by `push` and nothing moved
+            // them out; `written` no longer counts them, so they are dropped once.
+            unsafe {
+                ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
+                    self.slots.as_mut_ptr().add(len).cast::<Sendable<O, One>>(),
+                    dropped,
+                ));
+            }
+        } else {
+            self.overflow.truncate(len - self.written);
+        }
+    }
+}
+
+/// The work one item does: its outputs appended to the sink (none, one or several), and
+/// whether it failed (a `try` item's error: the items after it need not start). Any closure
+/// of that shape.
+pub(crate) trait Step<T, O>: Fn(T, &mut Sink<'_, O>) -> bool + Sync {}
+impl<T, O, F: Fn(T, &mut Sink<'_, O>) -> bool + Sync> Step<T, O> for F {}
+
+/// Runs the item at `index` into `sink`; false once the piece must stop (the item failed or
+/// panicked, or the limit says it may not start), with the panic, if any, in `panic`.
+#[inline]
+fn run_item<T, O>(
+    shared: &Shared,
+    step: &impl Step<T, O>,
+    index: usize,
+    item: T,
+    (sink, panic): (&mut Sink<'_, O>, &mut Option<(usize, String)>),
+) -> bool {
+    if index >= shared.limit() {
+        return false;
+    }
+    let before = sink.len();
+    // AssertUnwindSafe: after a panic this item's outputs are dropped, never observed; what
+    // the function shares with the caller is the caller's to guard, as with `thread::scope`.
+    match catch_unwind(AssertUnwindSafe(|| step(item, sink))) {
+        Ok(false) => true,
+        Ok(true) => {
+            shared.lower(index + 1);
+            false
+        }
+        Err(payload) => {
+            sink.truncate(before);
+            let message = payload_message(&*payload);
+            drop(payload);
+            shared.lower(match shared.on_panic {
+                OnPanic::StopAll => 0,
+                OnPanic::KeepEarlier => index,
+            });
+            *panic = Some((index, message));
+            false
+        }
+    }
+}
+
+/// Runs one piece, whose first item is item `first` of the call, writing into `slots` (which
+/// start at `slot_start` in the call's slots) while they last.
+fn run_piece<T, O, Shape>(
+    shared: &Shared,
+    step: &impl Step<T, O>,
+    (first, items): (usize, &mut Vec<Sendable<T, Shape>>),
+    (slot_start, slots): (usize, &mut [MaybeUninit<Sendable<O, One>>]),
+) -> Done<O> {
+    let started = Instant::now();
+    let len = items.len();
+    let mut sink = Sink {
+        overflow: Vec::with_capacity(items.len().saturating_sub(slots.len())),
+        slots,
+        written: 0,
+    };
+    let mut panic = None;
+    let mut ran = 0;
+    // Drained, so that the buffer can carry the next piece; items after a stop are dropped.
+    for (offset, item) in items.drain(..).enumerate() {
+        ran = offset + 1;
+        if !run_item(
+            shared,
+            step,
+            first + offset,
+            item.0,
+            (&mut sink, &mut panic),
+        ) {
+            break;
+        }
+    }
+    shared.record(started, ran);
+    Done {
+        first,
+        len,
+        slot_start,
+        written: sink.written,
+        outputs: sink.overflow,
+        panic,
+    }
+}
+
+/// The buffers that carry pieces to the workers, used again once a piece is done: pieces then
+/// land in memory already mapped (a fresh allocation of a large piece costs a page fault per
+/// page), and the caller, which waits while [`Buffers::MOST`] pieces per worker are out, never
+/// runs far ahead of the workers.
+struct Buffers<P> {
+    /// The buffers given back, and how many pieces are out.
+    free: Mutex<(Vec<Vec<P>>, usize)>,
+    given_back: Condvar,
+    most: usize,
+}
+
+impl<P> Buffers<P> {
+    /// Pieces out per worker before the caller waits.
+    const MOST: usize = 4;
+
+    fn new(workers: usize) -> Self {
+        Buffers {
+            free: Mutex::new((Vec::new(), 0)),
+            given_back: Condvar::new(),
+            most: workers.saturating_mul(Self::MOST).max(2),
+        }
+    }
+
+    /// A buffer for the next piece, once fewer than the most pieces are out.
+    fn take(&self) -> Vec<P> {
+        let mut free = lock(&self.free);
+        while free.1 >= self.most {
+            free = self
+                .given_back
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        free.1 += 1;
+        free.0.pop().unwrap_or_default()
+    }
+}
+
+/// A buffer out with a piece; given back (emptied) when dropped.
+struct Lent<'b, P>(&'b Buffers<P>, Vec<P>);
+
+impl<P> Drop for Lent<'_, P> {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.1);
+        buffer.clear();
+        let mut free = lock(&self.0.free);
+        free.0.push(buffer);
+        free.1 -= 1;
+        drop(free);
+        self.0.given_back.notify_one();
+    }
+}
+
+/// Runs `items`, a piece of its own (the first is item `first` of the call), here: for work
+/// sent to the pool by a stream.
+pub(crate) fn run_piece_owned<T, O, Shape>(
+    shared: &Shared,
+    step: &impl Step<T, O>,
+    first: usize,
+    mut items: Vec<Sendable<T, Shape>>,
+) -> Done<O> {
+    run_piece(shared, step, (first, &mut items), (0, &mut []))
+}
+
+/// Pulls one item (item `first` of the call) and runs it here: a stream with one worker,
+/// which runs as the sequential `map` does.
+pub(crate) fn run_single<Shape, T, O, I, S>(
+    items: &mut I,
+    first: usize,
+    shared: &Shared,
+    step: &S,
+) -> Batch<O>
+where
+    I: Iterator<Item = T>,
+    S: Step<T, O>,
+{
+    let Some(item) = items.next() else {
+        return Batch {
+            pieces: Vec::new(),
+            pulled: 0,
+            exhausted: true,
+        };
+    };
+    let mut piece = vec![Sendable::<T, Shape>::new(item)];
+    Batch {
+        pieces: vec![run_piece(shared, step, (first, &mut piece), (0, &mut []))],
+        pulled: 1,
+        exhausted: false,
+    }
+}
+
+/// What [`run_batch`] pulled.
+pub(crate) struct Batch<O> {
+    /// The pieces' outputs, in input order.
+    pub(crate) pieces: Vec<Done<O>>,
+    /// How many items were pulled.
+    pub(crate) pulled: usize,
+    /// Whether the input ran out.
+    pub(crate) exhausted: bool,
+}
+
+/// Pulls up to `budget` items from `items` (the first is item `first` of the call) and runs
+/// them through `step` on `workers` workers (`exact`: the call's items must all be able to run
+/// at once, one per piece); returns when every piece is done. Stops pulling once `shared`'s
+/// limit is reached. Pieces that get `slots` write their outputs there (see [`Sink`]).
+pub(crate) fn run_batch<Shape, T, O, I, S>(
+    items: &mut I,
+    (first, budget): (usize, usize),
+    slots: &mut [MaybeUninit<Sendable<O, One>>],
+    shared: &Shared,
+    step: &S,
+    (workers, exact): (usize, bool),
+) -> Batch<O>
+where
+    I: Iterator<Item = T>,
+    T: SendItem<Shape>,
+    S: Step<T, O>,
+    O: SendItem<One>,
+{
+    if inside_worker() {
+        return gathered_batch::<Shape, _, _, _, _>(
+            items,
+            (first, budget),
+            shared,
+            step,
+            (workers, exact),
+        );
+    }
+    let mut pieces = Vec::new();
+    let (pulled, exhausted) = pull_and_run::<Shape, _, _, _, _>(
+        items,
+        (first, budget, usize::MAX),
+        slots,
+        (shared, step),
+        (workers, exact),
+        &mut |done| pieces.push(done),
+    );
+    pieces.sort_unstable_by_key(|done| done.first);
+    Batch {
+        pieces,
+        pulled,
+        exhausted,
+    }
+}
+
+/// [`run_batch`] over the whole input, with no slots: a call that returns once every item is
+/// done.
+pub(crate) fn run_all<Shape, T, O, I, S>(
+    mut items: I,
+    shared: &Shared,
+    step: &S,
+    (workers, exact): (usize, bool),
+) -> Vec<Done<O>>
+where
+    I: Iterator<Item = T>,
+    T: SendItem<Shape>,
+    S: Step<T, O>,
+    O: SendItem<One>,
+{
+    let batch = run_batch::<Shape, _, _, _, _>(
+        &mut items,
+        (0, usize::MAX),
+        &mut [],
+        shared,
+        step,
+        (workers, exact),
+    );
+    batch.pieces
+}
+
+/// The pipeline itself, from outside the pools: pulls up to `budget` items in pieces, never
+/// more than `bound` of them in pieces not yet handed to `finished`, and runs each piece on
+/// the pool while pulling the next. `finished` gets each piece once it is done, on the calling
+/// thread, in the order they finish. Returns how many items were pulled and whether the input
+/// ran out.
+pub(crate) fn pull_and_run<Shape, T, O, I, S>(
+    items: &mut I,
+    (first, budget, bound): (usize, usize, usize),
+    mut slots: &mut [MaybeUninit<Sendable<O, One>>],
+    (shared, step): (&Shared, &S),
+    (workers, exact): (usize, bool),
+    finished: &mut impl FnMut(Done<O>),
+) -> (usize, bool)
+where
+    I: Iterator<Item = T>,
+    T: SendItem<Shape>,
+    S: Step<T, O>,
+    O: SendItem<One>,
+{
+    // Two items are looked at first: with fewer there is nothing to share out, and the one
+    // item (if any) runs here, with no pool.
+    let head: Vec<T> = items.by_ref().take(budget.min(2)).collect();
+    if head.len() < 2 {
+        let pulled = head.len();
+        let mut piece = Sendable::<_, Shape>::wrap_vec(head);
+        finished(run_piece(shared, step, (first, &mut piece), (0, slots)));
+        return (pulled, pulled < budget);
+    }
+    let done = Mutex::new(Vec::new());
+    let take_done = |finished: &mut dyn FnMut(Done<O>)| {
+        let pieces = std::mem::take(&mut *lock(&done));
+        pieces.into_iter().for_each(finished);
+    };
+    let buffers = Buffers::new(workers);
+    let mut head = Sendable::<_, Shape>::wrap_vec(head);
+    let mut pulled = 0;
+    let mut exhausted = false;
+    scope_outside(workers, |scope| {
+        while pulled < budget && first + pulled < shared.limit() {
+            // A fair share of what is left (or of the bound), so that the work still spreads
+            // over every worker; one item each where items must all be able to run at once.
+            let cap = if exact {
+                1
+            } else {
+                (budget - pulled)
+                    .min(bound)
+                    .div_ceil(workers.saturating_mul(Buffers::<()>::MOST))
+            };
+            let want = shared.piece_len(cap);
+            let mut piece = buffers.take();
+            take_done(finished);
+            piece.extend(head.drain(..want.min(head.len())));
+            piece.extend(items.by_ref().take(want - piece.len()).map(Sendable::new));
+            if piece.is_empty() {
+                exhausted = true;
+                break;
+            }
+            let (start, got) = (first + pulled, piece.len());
+            // Slots for every item or none: the slots written stay one run from the start.
+            let fits = if slots.len() >= got { got } else { 0 };
+            let (mine, rest) = std::mem::take(&mut slots).split_at_mut(fits);
+            if fits > 0 {
+                slots = rest;
+            }
+            let mine = (pulled, mine);
+            pulled += got;
+            let (done, buffers) = (&done, &buffers);
+            scope.spawn(move |_| {
+                // Given back however the piece ends: the caller may be waiting for it.
+                let mut piece = Lent(buffers, piece);
+                let finished = run_piece(shared, step, (start, &mut piece.1), mine);
+                lock(done).push(finished);
+                drop(piece);
+            });
+            if got < want {
+                exhausted = true;
+                break;
+            }
+        }
+    })
+    .unwrap_or_else(|| unreachable!("parallelize: a scope outside the pools was refused"));
+    take_done(finished);
+    (pulled, exhausted)
+}
+
+/// [`run_batch`] from inside a worker: the batch is pulled first, then cut into at most the
+/// call's lanes on the pool the caller is in (see `pool::run_in_pool_as`).
+fn gathered_batch<Shape, T, O, I, S>(
+    items: &mut I,
+    (first, budget): (usize, usize),
+    shared: &Shared,
+    step: &S,
+    (workers, exact): (usize, bool),
+) -> Batch<O>
+where
+    I: Iterator<Item = T>,
+    T: SendItem<Shape>,
+    S: Step<T, O>,
+    O: SendItem<One>,
+{
+    let gathered: Vec<T> = items.by_ref().take(budget).collect();
+    let pulled = gathered.len();
+    let exhausted = pulled < budget;
+    let gathered = Sendable::<_, Shape>::wrap_vec(gathered);
+    let pieces = run_in_pool_as(workers, exact, |lanes| {
+        let min = if exact { 1 } else { lanes.min_len(pulled) };
+        gathered
+            .into_par_iter()
+            .with_min_len(min)
+            .enumerate()
+            .fold(
+                || None,
+                |done: Option<Done<O>>, (offset, item)| {
+                    let mut done = done.unwrap_or(Done {
+                        first: first + offset,
+                        len: 0,
+                        slot_start: 0,
+                        written: 0,
+                        outputs: Vec::new(),
+                        panic: None,
+                    });
+                    done.len += 1;
+                    // A stopped piece drops the rest of its items.
+                    if done.panic.is_none() {
+                        let mut sink = Sink {
+                            slots: &mut [],
+                            written: 0,
+                            overflow: std::mem::take(&mut done.outputs),
+                        };
+                        let index = first + offset;
+                        run_item(shared, step, index, item.0, (&mut sink, &mut done.panic));
+                        done.outputs = sink.overflow;
+                    }
+                    Some(done)
+                },
+            )
+            .flatten()
+            .collect::<Vec<_>>()
+    });
+    Batch {
+        pieces,
+        pulled,
+        exhausted,
+    }
+}
+
+/// The lowest panic among `pieces`, if any.
+pub(crate) fn first_panic<O>(pieces: &[Done<O>]) -> Option<(usize, String)> {
+    pieces
+        .iter()
+        .filter_map(|done| done.panic.as_ref())
+        .min_by_key(|(index, _)| *index)
+        .map(|(index, message)| (*index, message.clone()))
+}
+
+/// The call's outputs in order, from a [`run_batch`] whose slots were `slots`' spare capacity
+/// (empty and untouched since): those the pieces wrote into slots, then the rest. Or the lowest
+/// panic among the pieces, after every written slot is dropped.
+///
+/// # Panics
+///
+/// If pieces without a panic left a gap in the slots: only a step that wrote other than one
+/// output per item could, and such steps are given no slots.
+pub(crate) fn assemble<O>(
+    mut slots: Vec<Sendable<O, One>>,
+    pieces: Vec<Done<O>>,
+) -> Result<Vec<O>, Failure> {
+    if let Some((index, message)) = first_panic(&pieces) {
+        for done in &pieces {
+            // SAFETY: a piece wrote `slots[slot_start..slot_start + written]` (see `Sink`),
+            // in the spare capacity of this empty `Vec`, and nothing has moved them out since;
+            // pieces' slot ranges are disjoint, so each output is dropped once. The `Vec`
+            // keeps length 0 and frees only its buffer.
+            unsafe {
+                ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
+                    slots.as_mut_ptr().add(done.slot_start),
+                    done.written,
+                ));
+            }
+        }
+        return Err(Failure::item(index, message));
+    }
+    let mut written = 0;
+    for done in pieces.iter().filter(|done| done.written > 0) {
+        assert_eq!(
+            done.slot_start, written,
+            "parallelize: a gap in the output slots"
+        );
+        written += done.written;
+    }
+    // SAFETY: the pieces that wrote slots wrote `slots[0..written]` without a gap (checked
+    // above), each slot once (see `Sink`), within the capacity they were handed.
+    unsafe { slots.set_len(written) };
+    let rest: usize = pieces.iter().map(|done| done.outputs.len()).sum();
+    slots.reserve_exact(rest);
+    for done in pieces {
+        slots.extend(done.outputs);
+    }
+    Ok(Sendable::unwrap_vec(slots))
+}
+
+/// The finished list's lock: pieces catch their items' panics, so none poisons it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

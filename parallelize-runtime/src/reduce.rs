@@ -1,0 +1,291 @@
+//! MapReduce: map every item, combine the results with an associative function, never holding
+//! them all.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use crate::bounds::{One, SendItem, Sendable};
+use crate::items::{Driver, IntoItems, gather};
+use crate::panic::{
+    Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_recorded,
+};
+use crate::pipeline::{Done, OnPanic, Shared, Sink, pull_and_run};
+use crate::pool::{inside_worker, run_in_pool_as};
+use crate::{Jobs, SendArgument, SendResult};
+
+/// Maps every item of `items` with `map` on `jobs` workers and combines the results with
+/// `reduce`; `None` for no items. The results are never all held: each worker folds a run of
+/// consecutive items into one value, and the runs' values are combined in input order as they
+/// come, so memory is O(workers) values (and at most [`Jobs::in_flight`] items), not O(items).
+///
+/// `reduce` must be associative (`reduce(reduce(a, b), c) == reduce(a, reduce(b, c))`), and
+/// need not be commutative: the answer is the sequential left fold in input order,
+/// `items.into_iter().map(map).reduce(reduce)`. String concatenation and merging ordered maps
+/// give exactly the sequential result.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use parallelize::par_map_reduce;
+///
+/// let text = "the cat saw the dog\nthe dog saw a cat";
+/// let counts = par_map_reduce(
+///     text.lines(),
+///     2,
+///     |line: &str| {
+///         let mut counts = HashMap::new();
+///         for word in line.split_whitespace() {
+///             *counts.entry(word.to_owned()).or_insert(0_usize) += 1;
+///         }
+///         counts
+///     },
+///     |mut total, counts| {
+///         for (word, n) in counts {
+///             *total.entry(word).or_insert(0) += n;
+///         }
+///         total
+///     },
+/// )
+/// .unwrap_or_default();
+/// assert_eq!(counts["the"], 3);
+///
+/// // Not commutative, and still the sequential answer:
+/// let joined = par_map_reduce(0..1000, 4, |i: u32| i.to_string(), |a, b| a + "," + &b);
+/// assert_eq!(joined.unwrap(), (0..1000).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+/// ```
+///
+/// Any iterable is pulled in pieces on the calling thread while the workers fold what it has
+/// pulled; a rayon parallel iterator given with [`from_par_iter`](crate::from_par_iter) is
+/// split where it lies, folded and combined by rayon's own ordered `reduce`.
+///
+/// # Panics
+///
+/// If `map` panics on item `N`, or `reduce` while combining a value whose first item is `N`,
+/// no new item starts and this panics with `item N panicked: {message}` (the lowest such `N`
+/// among those that ran). Also if `jobs` is `0`.
+#[track_caller]
+pub fn par_map_reduce<I, R, M, C>(items: I, jobs: impl Into<Jobs>, map: M, reduce: C) -> Option<R>
+where
+    I: IntoItems,
+    I::Item: SendArgument,
+    R: SendResult,
+    M: Fn(I::Item) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    map_reduce_items::<One, _, _, _, _>(items, jobs, map, reduce)
+}
+
+/// [`par_map_reduce`] for items of any [`SendItem`] shape.
+///
+/// # Panics
+///
+/// As [`par_map_reduce`].
+#[track_caller]
+pub fn map_reduce_items<Shape, I, R, M, C>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    map: M,
+    reduce: C,
+) -> Option<R>
+where
+    I: IntoItems,
+    I::Item: SendItem<Shape>,
+    R: SendResult,
+    M: Fn(I::Item) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    let jobs = jobs.into();
+    or_raise(items.drive(Reducer {
+        map: &map,
+        reduce: &reduce,
+        jobs,
+        shape: PhantomData::<fn() -> Shape>,
+    }))
+}
+
+struct Reducer<'a, M, C, Shape> {
+    map: &'a M,
+    reduce: &'a C,
+    jobs: Jobs,
+    shape: PhantomData<fn() -> Shape>,
+}
+
+impl<T, R, M, C, Shape> Driver<T> for Reducer<'_, M, C, Shape>
+where
+    T: SendItem<Shape>,
+    R: SendResult,
+    M: Fn(T) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    type Output = Result<Option<R>, Failure>;
+
+    fn sequential<I: Iterator<Item = T>>(self, mut items: I) -> Self::Output {
+        let workers = self.jobs.workers();
+        if workers == 1 {
+            return inline_guarded(|current| {
+                let mut total: Option<R> = None;
+                for (index, item) in items.enumerate() {
+                    current.set(Some(index));
+                    let result = (self.map)(item);
+                    total = Some(match total.take() {
+                        None => result,
+                        Some(total) => (self.reduce)(total, result),
+                    });
+                }
+                current.set(None);
+                total
+            });
+        }
+        if inside_worker() {
+            let items = Sendable::<_, Shape>::wrap_vec(gather(items));
+            return self.indexed(items.into_par_iter(), |item| item.0);
+        }
+        self.pulled(&mut items)
+    }
+
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        self.indexed(items, |item| item)
+    }
+}
+
+impl<M, C, Shape> Reducer<'_, M, C, Shape> {
+    /// Items that rayon can split: each run folded, the runs combined by rayon's ordered
+    /// `reduce`. Values carry the index of their first item, for a panic of `reduce`.
+    fn indexed<T, X, R, P>(
+        &self,
+        items: P,
+        unwrap: impl Fn(X) -> T + Sync,
+    ) -> Result<Option<R>, Failure>
+    where
+        P: IndexedParallelIterator<Item = X>,
+        R: SendResult,
+        M: Fn(T) -> R + Sync,
+        C: Fn(R, R) -> R + Sync,
+    {
+        let (workers, exact) = (self.jobs.workers(), !self.jobs.is_adaptive());
+        let len = items.len();
+        let total = guarded(|cancel: &Cancel| {
+            run_in_pool_as(workers, exact, |lanes| {
+                let combine = |left: (usize, Sendable<R, One>),
+                               right: (usize, Sendable<R, One>)| {
+                    let (first, right_first) = (left.0, right.0);
+                    let reduce = |(a, b): (R, R)| (self.reduce)(a, b);
+                    (
+                        first,
+                        Sendable::new(run_recorded(
+                            cancel,
+                            right_first,
+                            &reduce,
+                            (left.1.0, right.1.0),
+                        )),
+                    )
+                };
+                items
+                    .with_min_len(lanes.min_len(len))
+                    .enumerate()
+                    .map(|(index, item)| {
+                        let map = |item| (self.map)(unwrap(item));
+                        (
+                            index,
+                            Sendable::new(crate::panic::run_or_stop(cancel, index, &map, item)),
+                        )
+                    })
+                    .reduce_with(combine)
+            })
+        })?;
+        Ok(total.map(|(_, total)| total.0))
+    }
+
+    /// Any iterator, from outside the pools: pulled in pieces, each piece folded on a worker,
+    /// the pieces' values combined here in input order as they finish.
+    fn pulled<T, R, I>(&self, items: &mut I) -> Result<Option<R>, Failure>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        M: Fn(T) -> R + Sync,
+        C: Fn(R, R) -> R + Sync,
+    {
+        let shared = Shared::new(OnPanic::StopAll);
+        // A piece's value is its sink's one output, folded item by item.
+        let step = |item: T, sink: &mut Sink<'_, R>| {
+            let result = (self.map)(item);
+            let folded = match sink.pop() {
+                None => result,
+                Some(total) => (self.reduce)(total, result),
+            };
+            sink.push(folded);
+            false
+        };
+        let mut order = InOrder {
+            waiting: BTreeMap::new(),
+            next: 0,
+            total: None,
+            failure: None,
+        };
+        pull_and_run::<Shape, _, _, _, _>(
+            items,
+            (0, usize::MAX, self.jobs.in_flight_bound()),
+            &mut [],
+            (&shared, &step),
+            (self.jobs.workers(), !self.jobs.is_adaptive()),
+            &mut |done| order.arrive(done, &shared, self.reduce),
+        );
+        if let Some((index, message)) = order.failure {
+            return Err(Failure::item(index, message));
+        }
+        Ok(order.total)
+    }
+}
+
+/// The pieces' values, combined in input order as they arrive.
+struct InOrder<R> {
+    /// Pieces that finished before one before them, by first index.
+    waiting: BTreeMap<usize, Done<R>>,
+    /// The first index of the next piece to combine.
+    next: usize,
+    total: Option<R>,
+    /// The lowest panic seen.
+    failure: Option<(usize, String)>,
+}
+
+impl<R> InOrder<R> {
+    fn arrive(&mut self, done: Done<R>, shared: &Shared, reduce: &impl Fn(R, R) -> R) {
+        self.waiting.insert(done.first, done);
+        while let Some(mut done) = self.waiting.remove(&self.next) {
+            self.next += done.len;
+            if let Some((index, message)) = done.panic.take() {
+                self.fail(index, message);
+            }
+            let Some(value) = done.outputs.pop() else {
+                continue;
+            };
+            if self.failure.is_some() {
+                continue;
+            }
+            self.total = match self.total.take() {
+                None => Some(value.0),
+                Some(total) => match catch_unwind(AssertUnwindSafe(|| reduce(total, value.0))) {
+                    Ok(total) => Some(total),
+                    Err(payload) => {
+                        shared.lower(0);
+                        self.fail(done.first, payload_message(&*payload));
+                        None
+                    }
+                },
+            };
+        }
+    }
+
+    fn fail(&mut self, index: usize, message: String) {
+        if self
+            .failure
+            .as_ref()
+            .is_none_or(|(known, _)| index < *known)
+        {
+            self.failure = Some((index, message));
+        }
+    }
+}

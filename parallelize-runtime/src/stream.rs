@@ -1,0 +1,481 @@
+//! Streams: results as a lazy iterator, with at most [`Jobs::in_flight`] items held at once.
+//!
+//! - **Ordered** ([`par_map_iter`], `NAME_par_iter`, [`par_comp_iter!`], [`pool_parallelize_iter`]):
+//!   results in input order. Items may borrow from the caller, so no work may outlive a call
+//!   of `next`: when the consumer has taken every result it holds, `next` pulls the next batch
+//!   (at most the in-flight bound of items), runs it on the pool through the pipeline
+//!   (`crate::pipeline`: the caller pulls while the workers compute) and returns once the batch
+//!   is done. Between calls of `next` nothing runs. A batch is sized to take about
+//!   [`BATCH_NANOS`] of work once the items' cost is known (fewer items for coarse ones, so the
+//!   first results come soon), and never more than the bound.
+//! - **Unordered** ([`par_map_unordered`]): results as they complete, with their input index.
+//!   Its work goes on in the background while the consumer is busy, which needs items, results
+//!   and function that live as long as the work may (`'static`): the iterator may be dropped
+//!   or forgotten at any time, and nothing can then wait for the workers to stop borrowing.
+//!
+//! [`par_comp_iter!`]: https://docs.rs/parallelize/latest/parallelize/macro.par_comp_iter.html
+
+use std::collections::VecDeque;
+use std::iter::Fuse;
+use std::marker::PhantomData;
+use std::panic::resume_unwind;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, OnceLock};
+
+use crate::bounds::{One, SendItem, Sendable};
+use crate::comprehension::Level;
+use crate::delayed::Delayed;
+use crate::pipeline::{Done, OnPanic, Shared, Sink, Step, run_batch, run_piece_owned, run_single};
+use crate::pool::{Background, inside_worker};
+use crate::{Jobs, SendArgument, SendResult};
+
+/// The work a batch aims at once the items' cost is known: enough that the batch's tail (the
+/// last pieces, while some workers are already idle) is lost in it, little enough that the
+/// consumer gets results often.
+const BATCH_NANOS: u64 = 20_000_000;
+
+/// Calls `f` on every item of `items` on `jobs` workers, lazily: the results come out of the
+/// returned iterator in input order, while at most [`Jobs::in_flight`] items are held at once
+/// (pulled from `items` but not yet taken by the consumer). What `NAME_par_iter` companions
+/// call.
+///
+/// ```
+/// use parallelize::{Jobs, par_map_iter};
+///
+/// let text = "one\ntwo\nthree";
+/// // Items and results may borrow: here, lines of a `String`.
+/// let mut lengths = par_map_iter(text.lines(), Jobs::new(2).in_flight(2), str::len);
+/// assert_eq!(lengths.next(), Some(3));
+/// assert_eq!(lengths.collect::<Vec<_>>(), [3, 5]);
+/// ```
+///
+/// Work happens inside `next`: when the results pulled so far are all taken, `next` pulls the
+/// next batch (at most the in-flight bound), runs it on the workers while it pulls, and
+/// returns its first result once the batch is done. Nothing runs between calls, so a consumer
+/// that stops early (drops the iterator) stops the work at once; a batch's results not yet
+/// taken are dropped with it. With one worker each `next` pulls and runs one item, as the
+/// sequential `items.into_iter().map(f)` does.
+///
+/// # Panics
+///
+/// If `f` panics on item `N`, the items before it still run and their results come out first;
+/// then `next` panics with the `String` payload `item N panicked: {message}`, no item after
+/// `N` starts, and the iterator is over. Also if `jobs` is `0`.
+#[track_caller]
+pub fn par_map_iter<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> impl Iterator<Item = R>
+where
+    I: IntoIterator,
+    I::Item: SendArgument,
+    R: SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    map_iter::<One, _, _, _>(items, jobs, f)
+}
+
+/// [`par_map_iter`] for items of any [`SendItem`] shape: what `NAME_par_iter` calls.
+///
+/// # Panics
+///
+/// As [`par_map_iter`].
+#[track_caller]
+pub fn map_iter<Shape, I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> impl Iterator<Item = R>
+where
+    I: IntoIterator,
+    I::Item: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    let step = move |item: I::Item, sink: &mut Sink<'_, R>| {
+        sink.push(f(item));
+        false
+    };
+    Ordered::<Shape, _, _, _>::new(items.into_iter(), jobs.into(), step, false)
+}
+
+/// [`pool_parallelize`](crate::pool_parallelize), lazily: the tasks' results in task order,
+/// with at most [`Jobs::in_flight`] tasks held at once. Each task is its own unit of work, as
+/// there.
+///
+/// ```
+/// use parallelize::{delayed, pool_parallelize_iter};
+///
+/// fn square(x: u64) -> u64 { x * x }
+/// let tasks = (0..100).map(|x| delayed!(square(x)));
+/// let total: u64 = pool_parallelize_iter(tasks, 4).sum();
+/// assert_eq!(total, (0..100).map(square).sum());
+/// ```
+///
+/// # Panics
+///
+/// As [`par_map_iter`], naming the task.
+#[track_caller]
+pub fn pool_parallelize_iter<'a, R>(
+    tasks: impl IntoIterator<Item = Delayed<'a, R>>,
+    njobs: impl Into<Jobs>,
+) -> impl Iterator<Item = R>
+where
+    R: SendResult,
+{
+    let step = |task: Delayed<'a, R>, sink: &mut Sink<'_, R>| {
+        sink.push(task.run());
+        false
+    };
+    Ordered::<One, _, _, _>::new(tasks.into_iter(), njobs.into(), step, true)
+}
+
+/// `par_comp_iter!`'s engine: the outermost `for` clause, lazily. `body` gives each outer
+/// item's results, which come out in order; inner clauses run on the worker that runs their
+/// outer item (in parallel there too, when the pool allows).
+///
+/// # Panics
+///
+/// As [`par_map_iter`], naming the outer item.
+#[track_caller]
+pub fn comprehension_iter<I, B, U>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    body: B,
+) -> impl Iterator<Item = U::Item>
+where
+    I: IntoIterator,
+    I::Item: SendArgument,
+    B: Fn(Level, I::Item) -> U + Sync,
+    U: IntoIterator,
+    U::Item: SendResult,
+{
+    let jobs = jobs.into();
+    let level = Level::inner(jobs.workers() > 1 && !inside_worker());
+    let step = move |item: I::Item, sink: &mut Sink<'_, U::Item>| {
+        for output in body(level, item) {
+            sink.push(output);
+        }
+        false
+    };
+    Ordered::<One, _, _, _>::new(items.into_iter(), jobs, step, false)
+}
+
+/// The ordered stream (see the module's documentation).
+struct Ordered<Shape, I: Iterator, S, O> {
+    items: Fuse<I>,
+    step: S,
+    workers: usize,
+    /// Each item its own piece: the items must be able to run at once (`Jobs::adaptive(false)`),
+    /// or are coarse tasks.
+    one_each: bool,
+    bound: usize,
+    shared: Shared,
+    /// How many items have been pulled.
+    pulled: usize,
+    /// Results to hand out, in order: the current piece's, then the next pieces'.
+    current: std::vec::IntoIter<Sendable<O, One>>,
+    current_panic: Option<(usize, String)>,
+    ready: VecDeque<Done<O>>,
+    /// The input ran out.
+    exhausted: bool,
+    /// A panic was raised: nothing more comes.
+    over: bool,
+    shape: PhantomData<fn() -> Shape>,
+}
+
+impl<Shape, I, S, O> Ordered<Shape, I, S, O>
+where
+    I: Iterator,
+    I::Item: SendItem<Shape>,
+    S: Step<I::Item, O>,
+    O: SendItem<One>,
+{
+    fn new(items: I, jobs: Jobs, step: S, coarse: bool) -> Self {
+        Ordered {
+            items: items.fuse(),
+            step,
+            workers: jobs.workers(),
+            one_each: coarse || !jobs.is_adaptive(),
+            bound: jobs.in_flight_bound(),
+            shared: Shared::new(OnPanic::KeepEarlier),
+            pulled: 0,
+            current: Vec::new().into_iter(),
+            current_panic: None,
+            ready: VecDeque::new(),
+            exhausted: false,
+            over: false,
+            shape: PhantomData,
+        }
+    }
+
+    /// How many items the next batch pulls: a few per worker until the items' cost is known,
+    /// then about [`BATCH_NANOS`] of work; never more than the bound.
+    fn batch_len(&self) -> usize {
+        let least = self.workers.saturating_mul(4);
+        let len = self.shared.measured().map_or(least, |(nanos, items)| {
+            let per_worker = BATCH_NANOS.saturating_mul(items) / nanos;
+            usize::try_from(per_worker)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(self.workers)
+                .max(least)
+        });
+        len.min(self.bound)
+    }
+
+    /// Pulls and runs the next batch (one item with one worker).
+    fn fill(&mut self) {
+        let batch = if self.workers == 1 {
+            run_single::<Shape, _, _, _, _>(&mut self.items, self.pulled, &self.shared, &self.step)
+        } else {
+            let budget = self.batch_len();
+            run_batch::<Shape, _, _, _, _>(
+                &mut self.items,
+                (self.pulled, budget),
+                &mut [],
+                &self.shared,
+                &self.step,
+                (self.workers, self.one_each),
+            )
+        };
+        self.pulled += batch.pulled;
+        self.exhausted = batch.exhausted;
+        self.ready.extend(batch.pieces);
+    }
+}
+
+impl<Shape, I, S, O> Iterator for Ordered<Shape, I, S, O>
+where
+    I: Iterator,
+    I::Item: SendItem<Shape>,
+    S: Step<I::Item, O>,
+    O: SendItem<One>,
+{
+    type Item = O;
+
+    fn next(&mut self) -> Option<O> {
+        loop {
+            if let Some(output) = self.current.next() {
+                return Some(output.0);
+            }
+            if let Some((index, message)) = self.current_panic.take() {
+                self.over = true;
+                self.ready.clear();
+                // As an inline call raises it: the panic hook reported the item's own panic
+                // where it happened.
+                resume_unwind(Box::new(format!("item {index} panicked: {message}")));
+            }
+            if let Some(done) = self.ready.pop_front() {
+                self.current = done.outputs.into_iter();
+                self.current_panic = done.panic;
+                continue;
+            }
+            if self.over || self.exhausted || self.shared.limit() <= self.pulled {
+                return None;
+            }
+            self.fill();
+        }
+    }
+}
+
+/// Calls `f` on every item of `items` on `jobs` workers, in the background: the returned
+/// iterator yields `(index, result)` pairs as the results complete, `index` being the item's
+/// position in `items`. At most [`Jobs::in_flight`] items are held at once (pulled but not yet
+/// taken).
+///
+/// ```
+/// use parallelize::par_map_unordered;
+///
+/// let mut results: Vec<(usize, u64)> = par_map_unordered(0..100_u64, 4, |x| x * x).collect();
+/// results.sort_unstable();
+/// assert_eq!(results[7], (7, 49));
+/// assert_eq!(results.len(), 100);
+/// ```
+///
+/// Unlike [`par_map_iter`], the workers go on while the consumer is busy with a result, up to
+/// the bound; so the items, the results and `f` must be `'static` (owned data, `Arc`s): the
+/// iterator may be dropped, or forgotten, at any time, and nothing could then keep the work
+/// from outliving what it borrowed. The iterator of `items` itself is read on the consumer's
+/// thread, inside `next`, and need not be `Send`. Dropping the iterator stops the work: no
+/// item starts once the workers see it (items already running finish; their results are
+/// dropped).
+///
+/// From inside a pool's worker (a nested call) nothing may wait for the pool in the
+/// background, and with one worker there is no background: results then come in input order,
+/// a batch at a time, as from [`par_map_iter`].
+///
+/// # Panics
+///
+/// If `f` panics on item `N`, no new item starts, and `next` panics with `item N panicked:
+/// {message}` when it reaches that result; the iterator is then over. Also if `jobs` is `0`.
+#[track_caller]
+pub fn par_map_unordered<I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    f: F,
+) -> impl Iterator<Item = (usize, R)>
+where
+    I: IntoIterator,
+    I::Item: SendArgument + 'static,
+    R: SendResult + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+{
+    let jobs = jobs.into();
+    if jobs.workers() == 1 || inside_worker() {
+        let mut index = 0;
+        let ordered = map_iter::<One, _, _, _>(items, jobs, f).map(move |result| {
+            index += 1;
+            (index - 1, result)
+        });
+        return Either::Ordered(ordered);
+    }
+    let (sender, receiver) = channel();
+    Either::Background(Unordered {
+        items: items.into_iter().fuse(),
+        work: Arc::new(Work {
+            f,
+            shared: Shared::new(OnPanic::StopAll),
+        }),
+        pool: OnceLock::new(),
+        workers: jobs.workers(),
+        bound: jobs.in_flight_bound(),
+        sender,
+        receiver,
+        pulled: 0,
+        taken: 0,
+        current: Vec::new(),
+        current_panic: None,
+        exhausted: false,
+        over: false,
+    })
+}
+
+/// One of two iterators of the same item.
+enum Either<A, B> {
+    Ordered(A),
+    Background(B),
+}
+
+impl<T, A: Iterator<Item = T>, B: Iterator<Item = T>> Iterator for Either<A, B> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        match self {
+            Either::Ordered(ordered) => ordered.next(),
+            Either::Background(background) => background.next(),
+        }
+    }
+}
+
+/// What the background pieces of an unordered stream share with it.
+struct Work<F> {
+    f: F,
+    shared: Shared,
+}
+
+/// The unordered stream (see [`par_map_unordered`]).
+struct Unordered<I: Iterator, F, R> {
+    items: Fuse<I>,
+    work: Arc<Work<F>>,
+    /// The pool, found on the first `next` and held (never released) while the stream lives.
+    pool: OnceLock<Background>,
+    workers: usize,
+    bound: usize,
+    sender: Sender<Done<R>>,
+    receiver: Receiver<Done<R>>,
+    pulled: usize,
+    taken: usize,
+    /// A finished piece's results not yet taken, last first.
+    current: Vec<(usize, Sendable<R, One>)>,
+    current_panic: Option<(usize, String)>,
+    exhausted: bool,
+    over: bool,
+}
+
+impl<I, F, R> Unordered<I, F, R>
+where
+    I: Iterator,
+    I::Item: SendArgument + 'static,
+    R: SendResult + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+{
+    /// Pulls pieces and sends them to the pool until the bound is reached or the input ends.
+    fn top_up(&mut self) {
+        let pool = self.pool.get_or_init(|| Background::of(self.workers));
+        while !self.exhausted && self.pulled - self.taken < self.bound {
+            if self.work.shared.limit() <= self.pulled {
+                self.exhausted = true;
+                break;
+            }
+            let room = self.bound - (self.pulled - self.taken);
+            let want = self
+                .work
+                .shared
+                .piece_len(room.div_ceil(self.workers.saturating_mul(4)));
+            let piece: Vec<Sendable<I::Item, One>> =
+                self.items.by_ref().take(want).map(Sendable::new).collect();
+            if piece.len() < want {
+                self.exhausted = true;
+            }
+            if piece.is_empty() {
+                break;
+            }
+            let first = self.pulled;
+            self.pulled += piece.len();
+            let (work, sender) = (Arc::clone(&self.work), self.sender.clone());
+            pool.spawn(move || {
+                let step = |item: I::Item, sink: &mut Sink<'_, R>| {
+                    sink.push((work.f)(item));
+                    false
+                };
+                let done = run_piece_owned(&work.shared, &step, first, piece);
+                // The stream may be gone: its results are then dropped here.
+                let _ = sender.send(done);
+            });
+        }
+    }
+}
+
+impl<I, F, R> Iterator for Unordered<I, F, R>
+where
+    I: Iterator,
+    I::Item: SendArgument + 'static,
+    R: SendResult + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+{
+    type Item = (usize, R);
+
+    fn next(&mut self) -> Option<(usize, R)> {
+        loop {
+            if let Some((index, result)) = self.current.pop() {
+                self.taken += 1;
+                return Some((index, result.0));
+            }
+            if let Some((index, message)) = self.current_panic.take() {
+                self.over = true;
+                resume_unwind(Box::new(format!("item {index} panicked: {message}")));
+            }
+            if self.over {
+                return None;
+            }
+            self.top_up();
+            if self.pulled == self.taken {
+                return None;
+            }
+            let Ok(done) = self.receiver.recv() else {
+                // Unreachable: the stream holds a sender.
+                return None;
+            };
+            // Items that never ran (after a panic, or a stop) give nothing: taken as they are.
+            self.taken += done.len - done.outputs.len();
+            self.current = done
+                .outputs
+                .into_iter()
+                .enumerate()
+                .map(|(offset, result)| (done.first + offset, result))
+                .rev()
+                .collect();
+            self.current_panic = done.panic;
+        }
+    }
+}
+
+impl<I: Iterator, F, R> Drop for Unordered<I, F, R> {
+    fn drop(&mut self) {
+        // No item starts once the workers see this; pieces already sent finish their running
+        // item and drop the rest, and their results with the channel.
+        self.work.shared.lower(0);
+    }
+}
