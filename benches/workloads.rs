@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use bench_companions::Shifted;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
-use parallelize::{Delayed, delayed, from_par_iter, par_comp, parallelized, pool_parallelize};
+use parallelize::{
+    Delayed, delayed, from_par_iter, par_comp, par_map_reduce, parallelized, pool_parallelize,
+};
 use rayon::prelude::*;
 
 /// A dependent chain of multiply-rotate-xor rounds: about 1.5 ns a round, not vectorisable.
@@ -268,6 +270,11 @@ fn w1(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
         pool.install(|| floats.par_iter().map(|&x| root(x)).collect::<Vec<_>>())
     });
     w.run("thread::scope", || scoped(floats, threads, |&x| root(x)));
+    // The pull alone, as a call given the iterator does it on the calling thread.
+    #[allow(clippy::iter_cloned_collect)]
+    w.run("serial pull (collect)", || {
+        floats.iter().copied().collect::<Vec<f64>>()
+    });
     w.run("root_par(iter)", || root_par(floats.iter().copied(), jobs));
     w.run("root_par(par source)", || {
         root_par(from_par_iter(floats.par_iter().copied()), jobs)
@@ -284,8 +291,16 @@ fn w2(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
         pool.install(|| million.par_iter().map(|&x| light(x)).collect::<Vec<_>>())
     });
     w.run("thread::scope", || scoped(million, threads, |&x| light(x)));
+    #[allow(clippy::iter_cloned_collect)]
+    w.run("serial pull (collect)", || {
+        million.iter().copied().collect::<Vec<u64>>()
+    });
     w.run("light_par(iter)", || {
         light_par(million.iter().copied(), jobs)
+    });
+    // Streamed, every result consumed: against `light_par(iter)` on the same input.
+    w.run("light_par_iter(iter)", || {
+        light_par_iter(million.iter().copied(), jobs).fold(0_u64, u64::wrapping_add)
     });
     w.run("light_par(par source)", || {
         light_par(from_par_iter(million.par_iter().copied()), jobs)
@@ -299,17 +314,28 @@ fn w2(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 /// A `NAME_par` companion, as a function pointer.
 type Companion = fn(Vec<u64>, parallelize::Jobs) -> Vec<u64>;
 
-/// A coarse workload: its place in the table, name, function and companion.
-type Coarse = (usize, &'static str, fn(u64) -> u64, Companion);
+/// A streaming companion, consumed: every result summed.
+type Streamed = fn(&[u64], parallelize::Jobs) -> u64;
+
+/// A coarse workload: its place in the table, name, function and companions.
+type Coarse = (usize, &'static str, fn(u64) -> u64, Companion, Streamed);
 
 /// W3 and W4: coarse items, even or not.
 fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     let (twenty_k, pool, jobs, threads) = (&input.twenty_k, &s.pool, s.jobs, s.threads);
     let workloads: [Coarse; 2] = [
-        (3, "W3 ~20 us x 20k", heavy, heavy_par),
-        (4, "W4 imbalanced (i % 1000) x 20k", uneven, uneven_par),
+        (3, "W3 ~20 us x 20k", heavy, heavy_par, |xs, jobs| {
+            heavy_par_iter(xs.iter().copied(), jobs).fold(0, u64::wrapping_add)
+        }),
+        (
+            4,
+            "W4 imbalanced (i % 1000) x 20k",
+            uneven,
+            uneven_par,
+            |xs, jobs| uneven_par_iter(xs.iter().copied(), jobs).fold(0, u64::wrapping_add),
+        ),
     ];
-    for (order, name, f, f_par) in workloads {
+    for (order, name, f, f_par, f_par_iter) in workloads {
         let mut w = s.group(c, order, name);
         w.run("sequential", || {
             twenty_k.iter().map(|&x| f(x)).collect::<Vec<_>>()
@@ -319,6 +345,8 @@ fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
         });
         w.run("thread::scope", || scoped(twenty_k, threads, |&x| f(x)));
         w.run("NAME_par", || f_par(twenty_k.clone(), jobs));
+        // Streamed, every result consumed, from the same items.
+        w.run("NAME_par_iter(iter)", || f_par_iter(twenty_k, jobs));
         w.run(
             "par_comp!",
             || par_comp![f(x) for &x in twenty_k; njobs = jobs],
@@ -426,6 +454,13 @@ fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     w.run("thread::scope", || {
         scoped(&pairs, threads, |&(a, b)| combine(a, b))
     });
+    w.run("serial pull (collect)", || {
+        million
+            .iter()
+            .copied()
+            .zip(other.iter().copied())
+            .collect::<Vec<(u64, u64)>>()
+    });
     w.run("combine_par(zip)", || {
         combine_par(million.iter().copied().zip(other.iter().copied()), jobs)
     });
@@ -434,6 +469,38 @@ fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
             from_par_iter(million.par_iter().copied().zip(other.par_iter().copied())),
             jobs,
         )
+    });
+}
+
+/// W8: W2 summed, MapReduce: map every item, add the results, hold none of them.
+fn w8(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
+    let (million, pool) = (&input.million, &s.pool);
+    let jobs = s.jobs;
+    let mut w = s.group(c, 9, "W8 W2 summed (map-reduce) x 1M");
+    w.run("sequential", || {
+        million
+            .iter()
+            .map(|&x| light(x))
+            .fold(0_u64, u64::wrapping_add)
+    });
+    w.run("rayon", || {
+        pool.install(|| {
+            million
+                .par_iter()
+                .map(|&x| light(x))
+                .reduce(|| 0, u64::wrapping_add)
+        })
+    });
+    w.run("par_map_reduce(par source)", || {
+        par_map_reduce(
+            from_par_iter(million.par_iter().copied()),
+            jobs,
+            light,
+            u64::wrapping_add,
+        )
+    });
+    w.run("par_map_reduce(iter)", || {
+        par_map_reduce(million.iter().copied(), jobs, light, u64::wrapping_add)
     });
 }
 
@@ -468,6 +535,7 @@ fn main() {
         w5(&mut criterion, &setup);
         w6(&mut criterion, &setup, &input);
         w7(&mut criterion, &setup, &input);
+        w8(&mut criterion, &setup, &input);
     }
     criterion.final_summary();
     println!(

@@ -40,7 +40,7 @@ use crate::items::{
     Consume, Driver, InPlace, IntoItems, exact_size, gather, note_serial_read, sequentially,
 };
 use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
-use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_batch};
+use crate::pipeline::{Buffers, OnPanic, Shared, Sink, assemble, run_batch};
 use crate::pool::{Lanes, inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -345,8 +345,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             &mut items,
             (first, usize::MAX),
             results.spare_capacity_mut(),
-            &shared,
-            &step,
+            (&shared, &step, &Buffers::new(workers)),
             (workers, self.exact()),
         );
         if let (Some(cost), Some((nanos, count))) = (self.cost, shared.measured()) {

@@ -265,11 +265,12 @@ fn run_piece<T, O, Shape>(
     }
 }
 
-/// The buffers that carry pieces to the workers, used again once a piece is done: pieces then
+/// The buffers that carry pieces to the workers, used again once a piece is done (and, kept by
+/// a stream, from one batch to the next): pieces then
 /// land in memory already mapped (a fresh allocation of a large piece costs a page fault per
 /// page), and the caller, which waits while [`Buffers::MOST`] pieces per worker are out, never
 /// runs far ahead of the workers.
-struct Buffers<P> {
+pub(crate) struct Buffers<P> {
     /// The buffers given back, and how many pieces are out.
     free: Mutex<(Vec<Vec<P>>, usize)>,
     given_back: Condvar,
@@ -280,7 +281,7 @@ impl<P> Buffers<P> {
     /// Pieces out per worker before the caller waits.
     const MOST: usize = 4;
 
-    fn new(workers: usize) -> Self {
+    pub(crate) fn new(workers: usize) -> Self {
         Buffers {
             free: Mutex::new((Vec::new(), 0)),
             given_back: Condvar::new(),
@@ -373,8 +374,7 @@ pub(crate) fn run_batch<Shape, T, O, I, S>(
     items: &mut I,
     (first, budget): (usize, usize),
     slots: &mut [MaybeUninit<Sendable<O, One>>],
-    shared: &Shared,
-    step: &S,
+    (shared, step, buffers): (&Shared, &S, &Buffers<Sendable<T, Shape>>),
     (workers, exact): (usize, bool),
 ) -> Batch<O>
 where
@@ -397,7 +397,7 @@ where
         items,
         (first, budget, usize::MAX),
         slots,
-        (shared, step),
+        (shared, step, buffers),
         (workers, exact),
         &mut |done| pieces.push(done),
     );
@@ -423,12 +423,12 @@ where
     S: Step<T, O>,
     O: SendItem<One>,
 {
+    let buffers = Buffers::new(workers);
     let batch = run_batch::<Shape, _, _, _, _>(
         &mut items,
         (0, usize::MAX),
         &mut [],
-        shared,
-        step,
+        (shared, step, &buffers),
         (workers, exact),
     );
     batch.pieces
@@ -443,7 +443,7 @@ pub(crate) fn pull_and_run<Shape, T, O, I, S>(
     items: &mut I,
     (first, budget, bound): (usize, usize, usize),
     mut slots: &mut [MaybeUninit<Sendable<O, One>>],
-    (shared, step): (&Shared, &S),
+    (shared, step, buffers): (&Shared, &S, &Buffers<Sendable<T, Shape>>),
     (workers, exact): (usize, bool),
     finished: &mut impl FnMut(Done<O>),
 ) -> (usize, bool)
@@ -467,7 +467,6 @@ where
         let pieces = std::mem::take(&mut *lock(&done));
         pieces.into_iter().for_each(finished);
     };
-    let buffers = Buffers::new(workers);
     let mut head = Sendable::<_, Shape>::wrap_vec(head);
     let mut pulled = 0;
     let mut exhausted = false;
@@ -488,6 +487,8 @@ where
             piece.extend(head.drain(..want.min(head.len())));
             piece.extend(items.by_ref().take(want - piece.len()).map(Sendable::new));
             if piece.is_empty() {
+                // Back unused: a stream's next batch takes it again.
+                drop(Lent(buffers, piece));
                 exhausted = true;
                 break;
             }

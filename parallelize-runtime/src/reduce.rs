@@ -12,7 +12,7 @@ use crate::items::{Driver, IntoItems, gather};
 use crate::panic::{
     Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_recorded,
 };
-use crate::pipeline::{Done, OnPanic, Shared, Sink, pull_and_run};
+use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run};
 use crate::pool::{inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -229,7 +229,7 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
             items,
             (0, usize::MAX, self.jobs.in_flight_bound()),
             &mut [],
-            (&shared, &step),
+            (&shared, &step, &Buffers::new(self.jobs.workers())),
             (self.jobs.workers(), !self.jobs.is_adaptive()),
             &mut |done| order.arrive(done, &shared, self.reduce),
         );

@@ -25,7 +25,9 @@ use std::sync::{Arc, OnceLock};
 use crate::bounds::{One, SendItem, Sendable};
 use crate::comprehension::Level;
 use crate::delayed::Delayed;
-use crate::pipeline::{Done, OnPanic, Shared, Sink, Step, run_batch, run_piece_owned, run_single};
+use crate::pipeline::{
+    Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_piece_owned, run_single,
+};
 use crate::pool::{Background, inside_worker};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -164,6 +166,8 @@ struct Ordered<Shape, I: Iterator, S, O> {
     one_each: bool,
     bound: usize,
     shared: Shared,
+    /// The pieces' buffers, kept from one batch to the next.
+    buffers: Buffers<Sendable<I::Item, Shape>>,
     /// How many items have been pulled.
     pulled: usize,
     /// Results to hand out, in order: the current piece's, then the next pieces'.
@@ -192,6 +196,7 @@ where
             one_each: coarse || !jobs.is_adaptive(),
             bound: jobs.in_flight_bound(),
             shared: Shared::new(OnPanic::KeepEarlier),
+            buffers: Buffers::new(jobs.workers()),
             pulled: 0,
             current: Vec::new().into_iter(),
             current_panic: None,
@@ -226,8 +231,7 @@ where
                 &mut self.items,
                 (self.pulled, budget),
                 &mut [],
-                &self.shared,
-                &self.step,
+                (&self.shared, &self.step, &self.buffers),
                 (self.workers, self.one_each),
             )
         };
