@@ -132,13 +132,18 @@
 //! `par_comp!` reads its leftmost iterable where it lies when rayon can split it there: a
 //! `Vec`, a slice or an array (owned or borrowed), a slice iterator (`v.iter()`), an integer
 //! range. Inline, that is the plain loop over it (an owned `Vec` mapped in its own buffer);
-//! parallel, the workers read it in place. Any other iterable is gathered into a `Vec` first.
-//! The choice is made at compile time from the iterable's type.
+//! parallel, the workers read it in place. Any other iterable is pulled as a companion's
+//! iterator is (below). The choice is made at compile time from the iterable's type.
 //!
-//! A companion (`NAME_par`) or `par_map` takes any `IntoIterator`, whose items it gathers into a
-//! `Vec` on the calling thread when the call goes parallel (free for a `Vec`). For big inputs
-//! that is a serial pass; hand the call a rayon parallel iterator with [`from_par_iter`]
-//! instead, and the workers read the items in place:
+//! A companion (`NAME_par`, `NAME_try_par`) or `par_map` takes any `IntoIterator`. When the
+//! call goes parallel, the calling thread pulls its items in pieces and hands each piece to
+//! the workers while it pulls the next, so the first items are being computed long before the
+//! last are pulled; pieces are sized from what the items cost (one item until that is known,
+//! then about 1 ms of work each), and at most four per worker are out at once. Results are
+//! written straight into their places when the iterator knows its length. Pulling is still a
+//! serial pass on one thread, which bounds a call whose items cost about what pulling them
+//! does (a few nanoseconds: `BENCHMARKS.md`, W1 and W6). Hand such a call a rayon parallel
+//! iterator with [`from_par_iter`] instead, and the workers read the items in place:
 //!
 //! ```
 //! use parallelize::rayon::prelude::*;
@@ -156,6 +161,67 @@
 //! ```
 //!
 //! `BENCHMARKS.md` has the figures against hand-written rayon and a sequential loop.
+//!
+//! # Streams and MapReduce: memory that stays flat
+//!
+//! The entry points above return a `Vec` of every result. For inputs too long to hold, or
+//! results wanted as they come, use a stream; to combine the results rather than keep them,
+//! a map-reduce:
+//!
+//! | job | entry point | order | memory |
+//! | --- | --- | --- | --- |
+//! | every result, as a `Vec` | `NAME_par`, [`par_map`], [`par_comp!`], [`pool_parallelize`] | input order | all items' results |
+//! | results one by one, lazily | `NAME_par_iter`, [`par_map_iter`], [`par_comp_iter!`], [`pool_parallelize_iter`] | input order | at most the in-flight bound of items |
+//! | results as they complete, in the background | [`par_map_unordered`] (`'static` items) | completion order, with each input's index | at most the in-flight bound of items |
+//! | one combined value | [`par_map_reduce`] | the sequential left fold | O(workers) values, at most the bound of items |
+//!
+//! ```
+//! use parallelize::{Jobs, par_map_reduce, parallelized};
+//!
+//! #[parallelized]
+//! fn words(line: &str) -> usize {
+//!     line.split_whitespace().count()
+//! }
+//!
+//! let text = "a b c\nd e\nf";
+//! // Lazily, in order, at most 2 lines in flight: the lines borrow from `text`.
+//! let counts: Vec<usize> = words_par_iter(text.lines(), Jobs::new(2).in_flight(2)).collect();
+//! assert_eq!(counts, [3, 2, 1]);
+//! // Mapped and summed, with no `Vec` of counts.
+//! assert_eq!(par_map_reduce(text.lines(), 2, words, |a, b| a + b), Some(6));
+//! ```
+//!
+//! **The in-flight bound** ([`Jobs::in_flight`], default [`Jobs::DEFAULT_IN_FLIGHT`], 262,144
+//! items) is the most items a stream or a reduction holds at once: pulled from the input and
+//! not yet taken by the consumer (or combined), whether waiting, running or done. The input
+//! is never read further ahead, so 20 million 64-byte items stream through a cheap function in
+//! 14 MiB (collecting them first takes 1.4 GiB: `BENCHMARKS.md`). Set it lower for big items
+//! (images, files); `0` is refused with an error naming `in_flight`.
+//!
+//! **Ordered streams** work inside `next`: when the consumer has taken every result they hold,
+//! `next` pulls the next batch (at most the bound; fewer for coarse items, so the first
+//! results come soon), runs it on the workers while it pulls, and returns once the batch is
+//! done. Nothing runs between calls of `next`, which is what lets items and results borrow
+//! from the caller (`fn f(s: &str) -> usize` over `text.lines()`), and what makes dropping a
+//! stream early stop its work at once (the batch's results not yet taken are dropped with
+//! it). The price is that the workers wait while the consumer works: with a slow consumer,
+//! prefer [`par_map_unordered`], whose workers go on in the background up to the bound. That
+//! is also why it needs `'static` items, results and function: a stream may be dropped or
+//! forgotten (`mem::forget`) at any time, and nothing could then stop background work from
+//! outliving what it borrowed. It yields `(index, result)` pairs, `index` being the item's
+//! position in the input.
+//!
+//! **Panics in streams.** If item `N` panics, the results before it come out first, then
+//! `next` panics with `item N panicked: {message}`, as the sequential `map` would have panicked
+//! at that item; no item after it starts, and the stream is over. An unordered stream panics
+//! when it reaches that result, and no new item starts from then.
+//!
+//! **Map-reduce.** [`par_map_reduce`]`(items, njobs, map, reduce)` folds runs of consecutive
+//! items on the workers and combines the runs' values in input order as they finish, so
+//! `reduce` must be associative but need not be commutative: the answer is exactly
+//! `items.into_iter().map(map).reduce(reduce)` (string concatenation and merging ordered maps
+//! included). Given a rayon parallel iterator ([`from_par_iter`]) it is rayon's own ordered
+//! `map().reduce()`.
 //!
 //! # Thread safety, checked by the compiler
 //!

@@ -15,8 +15,8 @@ mod std_macros;
 
 use proc_macro::TokenStream;
 
-/// Adds a parallel companion `NAME_par` (and `NAME_try_par` for `Result` functions) beside a
-/// function, which stays as written.
+/// Adds parallel companions `NAME_par` and `NAME_par_iter` (and `NAME_try_par` for `Result`
+/// functions) beside a function, which stays as written.
 ///
 /// ```
 /// use parallelize::parallelized;
@@ -57,10 +57,19 @@ use proc_macro::TokenStream;
 ///
 /// - `NAME_par(args, njobs) -> Vec<R>`: one result per item, in input order. An item is `()`
 ///   for a function without parameters, the argument itself for one, and the tuple
-///   `(A1, .., Ak)` for more (or what converts to it, as below). `args` is any `IntoIterator` of items (gathered into a `Vec`
-///   first, free for a `Vec`), or `parallelize::from_par_iter(p)` for a rayon parallel
-///   iterator that the workers read in place. Once the function's cost per item is known, a
-///   call whose whole work is predicted under 20 us runs inline on the calling thread.
+///   `(A1, .., Ak)` for more (or what converts to it, as below). `args` is any `IntoIterator`
+///   of items (pulled on the calling thread in pieces that the workers start on while it
+///   pulls the next; a `Vec`'s items are moved, not copied twice), or
+///   `parallelize::from_par_iter(p)` for a rayon parallel iterator that the workers read in
+///   place. Once the function's cost per item is known, a call whose whole work is predicted
+///   under 20 us runs inline on the calling thread.
+/// - `NAME_par_iter(args, njobs) -> impl Iterator<Item = R>`: the same results, lazily, in
+///   input order, with at most `Jobs::in_flight` items held at once: `args` (any
+///   `IntoIterator`) is pulled a batch at a time inside `next`, so memory stays flat however
+///   long it is, and items and results may borrow as for `NAME_par`. Every function that gets
+///   `NAME_par` gets it: nothing runs between calls of `next`, so no signature needs more than
+///   `NAME_par` does. (For results in completion order in the background, which needs
+///   `'static` items, call `parallelize::par_map_unordered(args, njobs, NAME)`.)
 /// - `NAME_try_par(args, njobs) -> Result<Vec<T>, E>`, when the result type is written as a
 ///   path ending in `Result` (`Result<T, E>`, `io::Result<T>`, any alias): exactly what
 ///   `args.into_iter().map(NAME).collect::<Result<Vec<_>, _>>()` returns, the error of the

@@ -110,8 +110,11 @@ where
             // ([`crate::pipeline`]); each outer item's elements are its piece's outputs.
             note_serial_read();
             let shared = Shared::new(OnPanic::StopAll);
-            let level = Level { parallel: true };
             let step = |item: T, sink: &mut Sink<'_, U::Item>| {
+                // Split over the pool on its workers, where pieces run.
+                let level = Level {
+                    parallel: inside_worker(),
+                };
                 for element in (self.body)(level, item) {
                     sink.push(element);
                 }

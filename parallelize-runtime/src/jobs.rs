@@ -126,8 +126,8 @@ impl Jobs {
         self.adaptive
     }
 
-    /// The in-flight bound of a call that does not set one: 65,536 items.
-    pub const DEFAULT_IN_FLIGHT: usize = 1 << 16;
+    /// The in-flight bound of a call that does not set one: 262,144 items.
+    pub const DEFAULT_IN_FLIGHT: usize = 1 << 18;
 
     /// The most items a streaming call ([`par_map_iter`](crate::par_map_iter), `NAME_par_iter`,
     /// [`par_map_reduce`](crate::par_map_reduce), ...) holds at once: pulled from its input

@@ -6,7 +6,8 @@
 //! - **Pieces.** A piece is a `Vec` of consecutive items and the index of its first. Its length
 //!   is chosen from the items measured so far, so that a piece takes about [`PIECE_NANOS`]: one
 //!   item while nothing is measured (coarse items are never batched blindly), then as many as
-//!   fit, up to [`MAX_PIECE`] and to a fair share of what is left to pull. Two `Vec`s and one
+//!   fit, up to twice the items measured, to [`MAX_PIECE`] and to a fair share of what is left
+//!   to pull. Two `Vec`s and one
 //!   rayon job per piece, nothing per item.
 //! - **Where they run.** From outside any pool the caller pulls inside a rayon
 //!   `in_place_scope` of the call's pool and spawns each piece into it (rayon does the threads
@@ -35,7 +36,7 @@ use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
 /// What one piece's run aims to take: long enough that its own cost (a rayon job, two `Vec`s,
 /// two clock reads: about a microsecond) is lost in it, short enough that the last pieces of a
 /// call leave no worker idle for long.
-const PIECE_NANOS: u64 = 200_000;
+const PIECE_NANOS: u64 = 1_000_000;
 
 /// The most items in one piece: bounds a piece's memory when items are nearly free.
 const MAX_PIECE: usize = 1 << 14;
@@ -91,9 +92,14 @@ impl Shared {
     }
 
     /// The length of the next piece, at most `cap` (see the module's documentation).
+    ///
+    /// A piece is never more than twice the items measured so far: the first items may not
+    /// be typical (items whose cost grows with their index would otherwise be sized from the
+    /// cheapest, and a few huge pieces would leave workers idle at the end).
     pub(crate) fn piece_len(&self, cap: usize) -> usize {
         let len = self.measured().map_or(1, |(nanos, items)| {
-            usize::try_from(PIECE_NANOS.saturating_mul(items) / nanos).unwrap_or(usize::MAX)
+            let fits = PIECE_NANOS.saturating_mul(items) / nanos;
+            usize::try_from(fits.min(items.saturating_mul(2))).unwrap_or(usize::MAX)
         });
         len.clamp(1, cap.clamp(1, MAX_PIECE))
     }
@@ -289,14 +295,18 @@ impl<P> Buffers<P> {
         }
     }
 
-    /// A buffer for the next piece, once fewer than the most pieces are out.
+    /// A buffer for the next piece. With the most pieces out, waits until half of them are
+    /// back: the caller then pulls several pieces per wake-up (each wake-up of a thread beside
+    /// busy workers costs them a context switch where cores are few).
     fn take(&self) -> Vec<P> {
         let mut free = lock(&self.free);
-        while free.1 >= self.most {
-            free = self
-                .given_back
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
+        if free.1 >= self.most {
+            while free.1 > self.most / 2 {
+                free = self
+                    .given_back
+                    .wait(free)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
         }
         free.1 += 1;
         free.0.pop().unwrap_or_default()
@@ -313,8 +323,12 @@ impl<P> Drop for Lent<'_, P> {
         let mut free = lock(&self.0.free);
         free.0.push(buffer);
         free.1 -= 1;
+        // The caller waits for half the pieces to be back (see `Buffers::take`).
+        let wake = free.1 <= self.0.most / 2;
         drop(free);
-        self.0.given_back.notify_one();
+        if wake {
+            self.0.given_back.notify_one();
+        }
     }
 }
 

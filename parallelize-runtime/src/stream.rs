@@ -9,7 +9,8 @@
 //!   [`BATCH_NANOS`] of work once the items' cost is known (fewer items for coarse ones, so the
 //!   first results come soon), and never more than the bound.
 //! - **Unordered** ([`par_map_unordered`]): results as they complete, with their input index.
-//!   Its work goes on in the background while the consumer is busy, which needs items, results
+//!   Its work goes on in the background while the consumer is busy (up to about
+//!   [`BATCH_NANOS`] of work ahead, within the bound), which needs items, results
 //!   and function that live as long as the work may (`'static`): the iterator may be dropped
 //!   or forgotten at any time, and nothing can then wait for the workers to stop borrowing.
 //!
@@ -35,6 +36,21 @@ use crate::{Jobs, SendArgument, SendResult};
 /// last pieces, while some workers are already idle) is lost in it, little enough that the
 /// consumer gets results often.
 const BATCH_NANOS: u64 = 20_000_000;
+
+/// How many items a stream holds at once: a few per worker until the items' cost is known,
+/// then about [`BATCH_NANOS`] of work (so that coarse items are not pulled far ahead of the
+/// consumer, and the first results come soon); never more than the bound.
+fn window(shared: &Shared, workers: usize, bound: usize) -> usize {
+    let least = workers.saturating_mul(4);
+    let len = shared.measured().map_or(least, |(nanos, items)| {
+        let per_worker = BATCH_NANOS.saturating_mul(items) / nanos;
+        usize::try_from(per_worker)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(workers)
+            .max(least)
+    });
+    len.min(bound)
+}
 
 /// Calls `f` on every item of `items` on `jobs` workers, lazily: the results come out of the
 /// returned iterator in input order, while at most [`Jobs::in_flight`] items are held at once
@@ -146,8 +162,11 @@ where
     U::Item: SendResult,
 {
     let jobs = jobs.into();
-    let level = Level::inner(jobs.workers() > 1 && !inside_worker());
+    // Inner loops split over the pool when an outer item runs on one of its workers (not
+    // when it runs on the caller's thread, nor in a nested call, which may use only some).
+    let split = jobs.workers() > 1 && !inside_worker();
     let step = move |item: I::Item, sink: &mut Sink<'_, U::Item>| {
+        let level = Level::inner(split && inside_worker());
         for output in body(level, item) {
             sink.push(output);
         }
@@ -207,26 +226,12 @@ where
         }
     }
 
-    /// How many items the next batch pulls: a few per worker until the items' cost is known,
-    /// then about [`BATCH_NANOS`] of work; never more than the bound.
-    fn batch_len(&self) -> usize {
-        let least = self.workers.saturating_mul(4);
-        let len = self.shared.measured().map_or(least, |(nanos, items)| {
-            let per_worker = BATCH_NANOS.saturating_mul(items) / nanos;
-            usize::try_from(per_worker)
-                .unwrap_or(usize::MAX)
-                .saturating_mul(self.workers)
-                .max(least)
-        });
-        len.min(self.bound)
-    }
-
     /// Pulls and runs the next batch (one item with one worker).
     fn fill(&mut self) {
         let batch = if self.workers == 1 {
             run_single::<Shape, _, _, _, _>(&mut self.items, self.pulled, &self.shared, &self.step)
         } else {
-            let budget = self.batch_len();
+            let budget = window(&self.shared, self.workers, self.bound);
             run_batch::<Shape, _, _, _, _>(
                 &mut self.items,
                 (self.pulled, budget),
@@ -398,12 +403,13 @@ where
     /// Pulls pieces and sends them to the pool until the bound is reached or the input ends.
     fn top_up(&mut self) {
         let pool = self.pool.get_or_init(|| Background::of(self.workers));
-        while !self.exhausted && self.pulled - self.taken < self.bound {
+        let window = window(&self.work.shared, self.workers, self.bound);
+        while !self.exhausted && self.pulled - self.taken < window {
             if self.work.shared.limit() <= self.pulled {
                 self.exhausted = true;
                 break;
             }
-            let room = self.bound - (self.pulled - self.taken);
+            let room = window - (self.pulled - self.taken);
             let want = self
                 .work
                 .shared
