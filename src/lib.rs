@@ -193,7 +193,7 @@
 //!
 //! **The in-flight bound** ([`Jobs::in_flight`], default [`Jobs::DEFAULT_IN_FLIGHT`], 262,144
 //! items) is the most items a stream or a reduction holds at once: pulled from the input and
-//! not yet taken by the consumer (or combined), whether waiting, running or done. The input
+//! not yet taken by the consumer (or folded into a value), whether waiting, running or done. The input
 //! is never read further ahead, so 20 million 64-byte items stream through a cheap function in
 //! 14 MiB (collecting them first takes 1.4 GiB: `BENCHMARKS.md`). Set it lower for big items
 //! (images, files); `0` is refused with an error naming `in_flight`.
@@ -213,7 +213,8 @@
 //!
 //! **Panics in streams.** If item `N` panics, the results before it come out first, then
 //! `next` panics with `item N panicked: {message}`, as the sequential `map` would have panicked
-//! at that item; no item after it starts, and the stream is over. An unordered stream panics
+//! at that item; no item after it starts once the panic is caught (items already running, or
+//! run before it, finish), and the stream is over. An unordered stream panics
 //! when it reaches that result, and no new item starts from then.
 //!
 //! **Map-reduce.** [`par_map_reduce`]`(items, njobs, map, reduce)` folds runs of consecutive

@@ -324,15 +324,13 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
         let ok: Result<Vec<u32>, _> =
             try_par_map((0..20_000).map(|i: u32| i.to_string()), jobs, parse);
         assert_eq!(ok.unwrap(), (0..20_000).collect::<Vec<u32>>());
-        let first = try_par_map(
-            0..10_000_u32,
-            jobs,
-            |x| if x >= 5_000 { Err(x) } else { Ok(x) },
-        );
-        assert_eq!(first, Err(5_000));
+        let first = try_par_map(0..40_000_u32, jobs, |x| {
+            if x >= 25_000 { Err(x) } else { Ok(x) }
+        });
+        assert_eq!(first, Err(25_000));
         // A panic before the first error is the answer; one after it is not.
         let payload = catch_unwind(|| {
-            try_par_map(0..10_000_u32, jobs, |x| {
+            try_par_map(0..40_000_u32, jobs, |x| {
                 assert!(x != 100, "early");
                 if x == 9_000 { Err(x) } else { Ok(x) }
             })
@@ -342,7 +340,7 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
             payload.downcast_ref::<String>().unwrap(),
             "item 100 panicked: early"
         );
-        let late = try_par_map(0..10_000_u32, jobs, |x| {
+        let late = try_par_map(0..40_000_u32, jobs, |x| {
             assert!(x != 9_000, "late");
             if x == 100 { Err(x) } else { Ok(x) }
         });
@@ -535,5 +533,75 @@ fn a_panic_in_map_reduce_names_its_item() {
             payload.downcast_ref::<String>().unwrap(),
             "item 4321 panicked: boom"
         );
+    }
+}
+
+#[test]
+fn map_reduce_merges_runs_that_wait_for_a_slow_first_item() {
+    // Item 0 waits until most of the input is mapped: every later piece finishes first and
+    // must wait to be combined. Merged with its waiting neighbours (the combine is
+    // associative), at most a value per gap stays alive, not one per piece.
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    let mapped = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let n: u64 = 200_000;
+    let workers: usize = 2;
+    let total = par_map_reduce(
+        0..n,
+        Jobs::from(workers).in_flight(1_000),
+        |x| {
+            if x == 0 {
+                let deadline = std::time::Instant::now() + Duration::from_mins(1);
+                while mapped.load(Ordering::SeqCst) < 150_000 {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "the other items never ran"
+                    );
+                    std::thread::yield_now();
+                }
+            }
+            mapped.fetch_add(1, Ordering::SeqCst);
+            let value = Counted::new(x, &LIVE);
+            most.fetch_max(LIVE.load(Ordering::SeqCst), Ordering::SeqCst);
+            value
+        },
+        |a, b| Counted::new(a.0 + b.0, &LIVE),
+    );
+    assert_eq!(total.map(|t| t.0), Some(n * (n - 1) / 2));
+    let most = most.load(Ordering::SeqCst);
+    assert!(most <= 64 * workers, "{most} values were alive at once");
+    assert_eq!(LIVE.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn unordered_streams_consumed_on_the_workers_of_their_own_pool_finish() {
+    // Made outside any pool, consumed inside the global pool, whose size they use: their
+    // pieces wait in the queues of the very workers that wait for them.
+    let size = parallelize::rayon::current_num_threads();
+    let streams: Vec<_> = (0..size as u64 * 2)
+        .map(|k| par_map_unordered(0..20_000_u64, size, move |x| x + k))
+        .collect();
+    let counts: Vec<usize> = streams.into_par_iter().map(Iterator::count).collect();
+    assert!(counts.iter().all(|&count| count == 20_000), "{counts:?}");
+}
+
+#[test]
+fn a_panic_of_the_input_reaches_the_consumer_unchanged_and_ends_the_stream() {
+    for jobs in every_jobs() {
+        let items = (0..10_000_u64).inspect(|&x| assert!(x != 1_000, "the input failed"));
+        let mut stream = par_map_iter(items, jobs, |x| x + 1);
+        let mut taken = 0;
+        let payload = catch_unwind(AssertUnwindSafe(|| {
+            for x in stream.by_ref() {
+                taken = x;
+            }
+        }))
+        .unwrap_err();
+        assert_eq!(*payload.downcast_ref::<&str>().unwrap(), "the input failed");
+        assert!(taken <= 1_000, "a result past the failing input came out");
+        // Over, and it says so at once (no wait for buffers it lost track of).
+        for _ in 0..10 {
+            assert_eq!(stream.next(), None);
+        }
     }
 }

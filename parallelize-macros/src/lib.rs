@@ -67,8 +67,9 @@ use proc_macro::TokenStream;
 ///   input order, with at most `Jobs::in_flight` items held at once: `args` (any
 ///   `IntoIterator`) is pulled a batch at a time inside `next`, so memory stays flat however
 ///   long it is, and items and results may borrow as for `NAME_par`. Every function that gets
-///   `NAME_par` gets it: nothing runs between calls of `next`, so no signature needs more than
-///   `NAME_par` does. (For results in completion order in the background, which needs
+///   `NAME_par` gets it (nothing runs between calls of `next`, so no signature needs more than
+///   `NAME_par` does) but an `unsafe fn`: its calls would happen later, inside the safe
+///   `next`, where the caller can no longer answer for the function's contract. (For results in completion order in the background, which needs
 ///   `'static` items, call `parallelize::par_map_unordered(args, njobs, NAME)`.)
 /// - `NAME_try_par(args, njobs) -> Result<Vec<T>, E>`, when the result type is written as a
 ///   path ending in `Result` (`Result<T, E>`, `io::Result<T>`, any alias): exactly what

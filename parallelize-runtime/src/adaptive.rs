@@ -61,6 +61,12 @@ impl Cost {
         }
     }
 
+    /// What an item costs, in picoseconds, if anything is known.
+    pub(crate) fn picos_per_item(&self) -> Option<u64> {
+        let picos = self.picos_per_item.load(Ordering::Relaxed) & !1;
+        (picos != 0).then_some(picos)
+    }
+
     /// Has the next call measure its cost again (it clears this by recording).
     #[cold]
     fn measure_next(&self) {

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::bounds::{One, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
 use crate::panic::{Failure, guarded, raise, run_or_stop};
-use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_all};
+use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_all, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -105,7 +105,7 @@ where
         // pool below, where its inner clauses' loops are split.
         let head: Vec<T> = items.by_ref().take(2).collect();
         let items = head.into_iter().chain(items);
-        if !inside_worker() && items.size_hint().0 >= 2 {
+        if !inside_worker() && items.size_hint().0 >= 2 && worth_pulling(&items) {
             // Pulled in pieces that the workers start on while the caller pulls the next
             // ([`crate::pipeline`]); each outer item's elements are its piece's outputs.
             note_serial_read();

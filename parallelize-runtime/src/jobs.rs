@@ -131,8 +131,8 @@ impl Jobs {
 
     /// The most items a streaming call ([`par_map_iter`](crate::par_map_iter), `NAME_par_iter`,
     /// [`par_map_reduce`](crate::par_map_reduce), ...) holds at once: pulled from its input
-    /// but not yet taken by the consumer (or, for a reduction, not yet combined), whether
-    /// waiting, running or done. The input is never read further ahead than this, so memory
+    /// but not yet taken by the consumer (or, for a reduction, not yet folded into a value),
+    /// whether waiting, running or done. The input is never read further ahead than this, so memory
     /// stays flat however long the input is. [`Jobs::DEFAULT_IN_FLIGHT`] unless set.
     ///
     /// A smaller bound holds less memory (set it low for big items: images, files) and makes

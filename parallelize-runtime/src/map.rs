@@ -40,7 +40,7 @@ use crate::items::{
     Consume, Driver, InPlace, IntoItems, exact_size, gather, note_serial_read, sequentially,
 };
 use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
-use crate::pipeline::{Buffers, OnPanic, Shared, Sink, assemble, run_batch};
+use crate::pipeline::{Buffers, OnPanic, Shared, Sink, assemble, run_batch, worth_pulling};
 use crate::pool::{Lanes, inside_worker, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult};
 
@@ -304,8 +304,9 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
 
     /// The items of an iterator (the first of them item `first` of the call) on the workers.
     /// From outside the pools they are pulled in pieces that the workers start on while the
-    /// caller pulls the next ([`crate::pipeline`]); from inside a worker (a nested call) they
-    /// are gathered first and read in place, cut into the call's lanes.
+    /// caller pulls the next ([`crate::pipeline`]); from inside a worker (a nested call), and
+    /// when the iterator says it has few, they are gathered first and read in place, cut into
+    /// the call's lanes.
     fn map_rest<T, R, I>(
         &self,
         mut items: I,
@@ -318,7 +319,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         R: SendResult,
         F: Fn(T) -> R + Sync,
     {
-        if inside_worker() {
+        if inside_worker() || !worth_pulling(&items) {
             let items: Vec<T> = gather(items);
             let count = items.len();
             let busy = AtomicU64::new(0);
@@ -333,7 +334,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
             return Ok(results);
         }
         note_serial_read();
-        let shared = Shared::new(OnPanic::StopAll);
+        let shared = Shared::new(OnPanic::StopAll).seeded(self.cost.and_then(Cost::picos_per_item));
         let step = |item: T, sink: &mut Sink<'_, R>| {
             sink.push((self.f)(item));
             false

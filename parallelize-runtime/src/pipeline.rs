@@ -38,6 +38,9 @@ use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
 /// call leave no worker idle for long.
 const PIECE_NANOS: u64 = 1_000_000;
 
+/// How many items a known cost per item counts for (see [`Shared::seeded`]).
+const SEEDED: u64 = 1024;
+
 /// The most items in one piece: bounds a piece's memory when items are nearly free.
 const MAX_PIECE: usize = 1 << 14;
 
@@ -69,6 +72,21 @@ impl Shared {
             busy_items: AtomicU64::new(0),
             on_panic,
         }
+    }
+
+    /// Starts from what earlier calls learned an item costs (`picos` picoseconds), as if
+    /// [`SEEDED`] items had been measured: the pieces then start near their right length
+    /// instead of growing from one item.
+    pub(crate) fn seeded(self, picos: Option<u64>) -> Shared {
+        if let Some(picos) = picos {
+            let items = SEEDED;
+            self.busy_items.store(items, Ordering::Relaxed);
+            self.busy_nanos.store(
+                (picos.saturating_mul(items) / 1000).max(1),
+                Ordering::Relaxed,
+            );
+        }
+        self
     }
 
     /// Items at or past this index do not start.
@@ -126,6 +144,20 @@ pub(crate) struct Done<O> {
     pub(crate) outputs: Vec<Sendable<O, One>>,
     /// The index and message of the item whose panic stopped the piece.
     pub(crate) panic: Option<(usize, String)>,
+}
+
+impl<O> Done<O> {
+    /// A piece of `len` items from `first` that failed as a whole, with `message`.
+    pub(crate) fn failed(first: usize, len: usize, message: String) -> Done<O> {
+        Done {
+            first,
+            len,
+            slot_start: 0,
+            written: 0,
+            outputs: Vec::new(),
+            panic: Some((first, message)),
+        }
+    }
 }
 
 /// Where a piece's items put their outputs: into the call's own output slots while the piece
@@ -292,6 +324,14 @@ impl<P> Buffers<P> {
             free: Mutex::new((Vec::new(), 0)),
             given_back: Condvar::new(),
             most: workers.saturating_mul(Self::MOST).max(2),
+        }
+    }
+
+    /// At most `bound` pieces out (so that, one item each, they hold at most `bound` items).
+    pub(crate) fn at_most(self, bound: usize) -> Self {
+        Buffers {
+            most: self.most.min(bound).max(1),
+            ..self
         }
     }
 
@@ -488,25 +528,31 @@ where
         while pulled < budget && first + pulled < shared.limit() {
             // A fair share of what is left (or of the bound), so that the work still spreads
             // over every worker; one item each where items must all be able to run at once.
+            // (The input's own count, where it gives one, is only a hint to size pieces by.)
+            let left = match items.size_hint().0.saturating_add(head.len()) {
+                0 => usize::MAX,
+                known => known,
+            };
             let cap = if exact {
                 1
             } else {
-                (budget - pulled)
-                    .min(bound)
-                    .div_ceil(workers.saturating_mul(Buffers::<()>::MOST))
+                // Floored: the pieces out, at most `buffers.most`, then hold at most `bound`.
+                ((budget - pulled).min(bound).min(left) / buffers.most).max(1)
             };
             let want = shared.piece_len(cap);
-            let mut piece = buffers.take();
+            // Lent at once: given back however this ends (the input's own `next` may panic).
+            let mut piece = Lent(buffers, buffers.take());
             take_done(finished);
-            piece.extend(head.drain(..want.min(head.len())));
-            piece.extend(items.by_ref().take(want - piece.len()).map(Sendable::new));
-            if piece.is_empty() {
+            piece.1.extend(head.drain(..want.min(head.len())));
+            piece
+                .1
+                .extend(items.by_ref().take(want - piece.1.len()).map(Sendable::new));
+            if piece.1.is_empty() {
                 // Back unused: a stream's next batch takes it again.
-                drop(Lent(buffers, piece));
                 exhausted = true;
                 break;
             }
-            let (start, got) = (first + pulled, piece.len());
+            let (start, got) = (first + pulled, piece.1.len());
             // Slots for every item or none: the slots written stay one run from the start.
             let fits = if slots.len() >= got { got } else { 0 };
             let (mine, rest) = std::mem::take(&mut slots).split_at_mut(fits);
@@ -515,10 +561,10 @@ where
             }
             let mine = (pulled, mine);
             pulled += got;
-            let (done, buffers) = (&done, &buffers);
+            let done = &done;
             scope.spawn(move |_| {
                 // Given back however the piece ends: the caller may be waiting for it.
-                let mut piece = Lent(buffers, piece);
+                let mut piece = piece;
                 let finished = run_piece(shared, step, (start, &mut piece.1), mine);
                 lock(done).push(finished);
                 drop(piece);
@@ -593,6 +639,13 @@ where
         pulled,
         exhausted,
     }
+}
+
+/// Whether an input is worth pulling beside the workers: not when it says it has at most one
+/// piece's worth of items, which is quicker gathered first and split by rayon where it lies
+/// (a pipeline costs a scope and a spawn per piece; pulling so few items costs microseconds).
+pub(crate) fn worth_pulling(items: &impl Iterator) -> bool {
+    !matches!(items.size_hint().1, Some(most) if most <= MAX_PIECE)
 }
 
 /// The lowest panic among `pieces`, if any.

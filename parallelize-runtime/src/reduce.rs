@@ -8,9 +8,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{Driver, IntoItems, gather};
+use crate::items::{Driver, IntoItems};
 use crate::panic::{
-    Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_recorded,
+    Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_catching, run_recorded,
 };
 use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run};
 use crate::pool::{inside_worker, run_in_pool_as};
@@ -139,14 +139,13 @@ where
             });
         }
         if inside_worker() {
-            let items = Sendable::<_, Shape>::wrap_vec(gather(items));
-            return self.indexed(items.into_par_iter(), |item| item.0);
+            return self.batches(items);
         }
         self.pulled(&mut items)
     }
 
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
-        self.indexed(items, |item| item)
+        self.indexed(items, 0, |item| item)
     }
 }
 
@@ -156,6 +155,7 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
     fn indexed<T, X, R, P>(
         &self,
         items: P,
+        first: usize,
         unwrap: impl Fn(X) -> T + Sync,
     ) -> Result<Option<R>, Failure>
     where
@@ -186,6 +186,7 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
                     .with_min_len(lanes.min_len(len))
                     .enumerate()
                     .map(|(index, item)| {
+                        let index = first + index;
                         let map = |item| (self.map)(unwrap(item));
                         (
                             index,
@@ -196,6 +197,40 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
             })
         })?;
         Ok(total.map(|(_, total)| total.0))
+    }
+
+    /// Any iterator, from inside a worker: batches of at most the in-flight bound, each read
+    /// in place by the pool the caller is in, their values combined in order.
+    fn batches<T, R, I>(&self, mut items: I) -> Result<Option<R>, Failure>
+    where
+        I: Iterator<Item = T>,
+        T: SendItem<Shape>,
+        R: SendResult,
+        M: Fn(T) -> R + Sync,
+        C: Fn(R, R) -> R + Sync,
+    {
+        let mut total: Option<R> = None;
+        let mut first = 0;
+        loop {
+            let batch: Vec<T> = items.by_ref().take(self.jobs.in_flight_bound()).collect();
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            let len = batch.len();
+            let batch = Sendable::<_, Shape>::wrap_vec(batch);
+            let value = self.indexed(batch.into_par_iter(), first, |item| item.0)?;
+            total = match (total, value) {
+                (Some(left), Some(right)) => {
+                    let reduce = |(left, right)| (self.reduce)(left, right);
+                    Some(
+                        run_catching(&reduce, (left, right))
+                            .map_err(|message| Failure::item(first, message))?,
+                    )
+                }
+                (one, None) | (None, one) => one,
+            };
+            first += len;
+        }
     }
 
     /// Any iterator, from outside the pools: pulled in pieces, each piece folded on a worker,
@@ -229,7 +264,11 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
             items,
             (0, usize::MAX, self.jobs.in_flight_bound()),
             &mut [],
-            (&shared, &step, &Buffers::new(self.jobs.workers())),
+            (
+                &shared,
+                &step,
+                &Buffers::new(self.jobs.workers()).at_most(self.jobs.in_flight_bound()),
+            ),
             (self.jobs.workers(), !self.jobs.is_adaptive()),
             &mut |done| order.arrive(done, &shared, self.reduce),
         );
@@ -240,10 +279,13 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
     }
 }
 
-/// The pieces' values, combined in input order as they arrive.
+/// The pieces' values, combined in input order as they arrive: the value of every item before
+/// `next` is in `total`; a piece that finishes out of order waits, merged with any waiting
+/// neighbour (the combine is associative), so at most one value waits per gap, and the gaps
+/// are at most the pieces out.
 struct InOrder<R> {
-    /// Pieces that finished before one before them, by first index.
-    waiting: BTreeMap<usize, Done<R>>,
+    /// Runs of finished pieces not yet reachable from `next`: first index -> (end, value).
+    waiting: BTreeMap<usize, (usize, Option<Sendable<R, One>>)>,
     /// The first index of the next piece to combine.
     next: usize,
     total: Option<R>,
@@ -252,30 +294,61 @@ struct InOrder<R> {
 }
 
 impl<R> InOrder<R> {
-    fn arrive(&mut self, done: Done<R>, shared: &Shared, reduce: &impl Fn(R, R) -> R) {
-        self.waiting.insert(done.first, done);
-        while let Some(mut done) = self.waiting.remove(&self.next) {
-            self.next += done.len;
-            if let Some((index, message)) = done.panic.take() {
-                self.fail(index, message);
-            }
-            let Some(value) = done.outputs.pop() else {
-                continue;
-            };
-            if self.failure.is_some() {
-                continue;
-            }
-            self.total = match self.total.take() {
-                None => Some(value.0),
-                Some(total) => match catch_unwind(AssertUnwindSafe(|| reduce(total, value.0))) {
-                    Ok(total) => Some(total),
+    fn arrive(&mut self, mut done: Done<R>, shared: &Shared, reduce: &impl Fn(R, R) -> R) {
+        if let Some((index, message)) = done.panic.take() {
+            self.fail(index, message);
+        }
+        let (mut first, mut end) = (done.first, done.first + done.len);
+        let mut value = done.outputs.pop();
+        // Merged with the waiting run that ends where it starts, and the one that starts where
+        // it ends: left to right, as the sequential fold combines them.
+        let left_run = self.waiting.range(..first).next_back();
+        if let Some((&before, &(before_end, _))) = left_run
+            && before_end == first
+        {
+            let (_, left) = self.waiting.remove(&before).unwrap_or((first, None));
+            value = self.combine(left, value, first, (shared, reduce));
+            first = before;
+        }
+        if let Some((after_end, right)) = self.waiting.remove(&end) {
+            value = self.combine(value, right, end, (shared, reduce));
+            end = after_end;
+        }
+        if first != self.next {
+            self.waiting.insert(first, (end, value));
+            return;
+        }
+        self.next = end;
+        let total = self.total.take().map(Sendable::new);
+        self.total = self
+            .combine(total, value, first, (shared, reduce))
+            .map(|total| total.0);
+    }
+
+    /// `reduce(left, right)` where both are there; a panic of `reduce` is the failure of the
+    /// right operand's first item, `right_first`.
+    fn combine(
+        &mut self,
+        left: Option<Sendable<R, One>>,
+        right: Option<Sendable<R, One>>,
+        right_first: usize,
+        (shared, reduce): (&Shared, &impl Fn(R, R) -> R),
+    ) -> Option<Sendable<R, One>> {
+        if self.failure.is_some() {
+            return None;
+        }
+        match (left, right) {
+            (Some(left), Some(right)) => {
+                match catch_unwind(AssertUnwindSafe(|| reduce(left.0, right.0))) {
+                    Ok(value) => Some(Sendable::new(value)),
                     Err(payload) => {
                         shared.lower(0);
-                        self.fail(done.first, payload_message(&*payload));
+                        self.fail(right_first, payload_message(&*payload));
                         None
                     }
-                },
-            };
+                }
+            }
+            (one, None) | (None, one) => one,
         }
     }
 

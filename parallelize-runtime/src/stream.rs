@@ -20,12 +20,14 @@ use std::collections::VecDeque;
 use std::iter::Fuse;
 use std::marker::PhantomData;
 use std::panic::resume_unwind;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, OnceLock};
 
 use crate::bounds::{One, SendItem, Sendable};
 use crate::comprehension::Level;
 use crate::delayed::Delayed;
+use crate::panic::payload_message;
 use crate::pipeline::{
     Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_piece_owned, run_single,
 };
@@ -78,7 +80,7 @@ fn window(shared: &Shared, workers: usize, bound: usize) -> usize {
 ///
 /// If `f` panics on item `N`, the items before it still run and their results come out first;
 /// then `next` panics with the `String` payload `item N panicked: {message}`, no item after
-/// `N` starts, and the iterator is over. Also if `jobs` is `0`.
+/// `N` starts once the panic is caught (those already running finish), and the iterator is over. Also if `jobs` is `0`.
 #[track_caller]
 pub fn par_map_iter<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> impl Iterator<Item = R>
 where
@@ -228,6 +230,10 @@ where
 
     /// Pulls and runs the next batch (one item with one worker).
     fn fill(&mut self) {
+        // Over unless the batch returns: if the input's own `next` panics (it reaches the
+        // consumer unchanged), the items pulled so far are lost to the count, so nothing more
+        // may come.
+        self.over = true;
         let batch = if self.workers == 1 {
             run_single::<Shape, _, _, _, _>(&mut self.items, self.pulled, &self.shared, &self.step)
         } else {
@@ -240,6 +246,7 @@ where
                 (self.workers, self.one_each),
             )
         };
+        self.over = false;
         self.pulled += batch.pulled;
         self.exhausted = batch.exhausted;
         self.ready.extend(batch.pieces);
@@ -425,15 +432,48 @@ where
             let first = self.pulled;
             self.pulled += piece.len();
             let (work, sender) = (Arc::clone(&self.work), self.sender.clone());
+            let len = piece.len();
             pool.spawn(move || {
                 let step = |item: I::Item, sink: &mut Sink<'_, R>| {
                     sink.push((work.f)(item));
                     false
                 };
-                let done = run_piece_owned(&work.shared, &step, first, piece);
-                // The stream may be gone: its results are then dropped here.
-                let _ = sender.send(done);
+                // Items' panics are caught per item; this catches what is left (a `Drop` of an
+                // item or a result that panics), which in a spawned job would abort the
+                // process, or leave the stream waiting for a piece that never comes.
+                let sent = catch_unwind(AssertUnwindSafe(|| {
+                    let done = run_piece_owned(&work.shared, &step, first, piece);
+                    // The stream may be gone: its results are then dropped here.
+                    let _ = sender.send(done);
+                }));
+                if let Err(payload) = sent {
+                    work.shared.lower(0);
+                    let message = payload_message(&*payload);
+                    let _ = sender.send(Done::failed(first, len, message));
+                }
             });
+        }
+    }
+}
+
+impl<I: Iterator, F, R> Unordered<I, F, R> {
+    /// The next finished piece. Consumed on a pool's worker (the stream was made outside and
+    /// moved in), the pieces may be waiting in that very worker's queue: it runs pool work
+    /// while it waits, instead of blocking.
+    fn receive(&self) -> Option<Done<R>> {
+        if !inside_worker() {
+            return self.receiver.recv().ok();
+        }
+        loop {
+            match self.receiver.try_recv() {
+                Ok(done) => return Some(done),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => {
+                    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                        std::thread::yield_now();
+                    }
+                }
+            }
         }
     }
 }
@@ -464,7 +504,7 @@ where
             if self.pulled == self.taken {
                 return None;
             }
-            let Ok(done) = self.receiver.recv() else {
+            let Some(done) = self.receive() else {
                 // Unreachable: the stream holds a sender.
                 return None;
             };

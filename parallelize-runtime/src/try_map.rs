@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::bounds::{One, SendItem, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
 use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
-use crate::pipeline::{OnPanic, Shared, Sink, run_all};
+use crate::pipeline::{OnPanic, Shared, Sink, run_all, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool, run_in_pool_as};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
@@ -115,7 +115,7 @@ where
                     .collect()
             }));
         }
-        if inside_worker() {
+        if inside_worker() || !worth_pulling(&items) {
             return self.gathered(gather(items));
         }
         self.pulled(items)

@@ -40,10 +40,13 @@ pub(crate) fn companions(
     let marker = FreeMarker::new(function, place);
     let signature = CompanionSignature::new(function, &options.krate)?;
     let try_par = function.returns_result && !options.no_try_par;
+    // No lazy companion for an `unsafe fn`: its calls would happen later, inside the safe
+    // `next`, where the caller could no longer answer for the function's contract.
+    let lazy = !matches!(item.sig.safety, syn::Safety::Unsafe(_));
     let kinds = [
         Some(Kind::Map),
         try_par.then_some(Kind::Try),
-        Some(Kind::Iter),
+        lazy.then_some(Kind::Iter),
     ];
     let mut tokens = marker.definition();
     for kind in kinds.into_iter().flatten() {
@@ -515,7 +518,7 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(" # Panics".to_owned());
     lines.push(String::new());
     lines.push(match kind {
-        Kind::Iter => " If the call on item `N` panics, the results before it come out first, then `next` panics with the message `item N panicked: {message}`; no item after it starts. Also if `njobs` is `0`.".to_owned(),
+        Kind::Iter => " If the call on item `N` panics, the results before it come out first, then `next` panics with the message `item N panicked: {message}`; no item after it starts once the panic is caught. Also if `njobs` is `0`.".to_owned(),
         Kind::Map | Kind::Try => " If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned(),
     });
     if function.unsafety.is_some() {
