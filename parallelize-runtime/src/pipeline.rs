@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     busy_nanos: AtomicU64,
     busy_items: AtomicU64,
     on_panic: OnPanic,
+    /// Every piece one item: coarse tasks, never batched.
+    one_each: bool,
 }
 
 impl Shared {
@@ -71,6 +73,15 @@ impl Shared {
             busy_nanos: AtomicU64::new(0),
             busy_items: AtomicU64::new(0),
             on_panic,
+            one_each: false,
+        }
+    }
+
+    /// Every piece one item (coarse tasks, each its own unit of work).
+    pub(crate) fn one_each(self) -> Shared {
+        Shared {
+            one_each: true,
+            ..self
         }
     }
 
@@ -115,6 +126,9 @@ impl Shared {
     /// be typical (items whose cost grows with their index would otherwise be sized from the
     /// cheapest, and a few huge pieces would leave workers idle at the end).
     pub(crate) fn piece_len(&self, cap: usize) -> usize {
+        if self.one_each {
+            return 1;
+        }
         let len = self.measured().map_or(1, |(nanos, items)| {
             let fits = PIECE_NANOS.saturating_mul(items) / nanos;
             usize::try_from(fits.min(items.saturating_mul(2))).unwrap_or(usize::MAX)
@@ -278,19 +292,37 @@ fn run_piece<T, O, Shape>(
         written: 0,
     };
     let mut panic = None;
+    // One guard for the whole piece (free until it catches), not one per item, so that the
+    // loop over cheap items stays a plain loop: the item being run, and the outputs before
+    // it, are noted before each call.
+    let mut current = (first, 0);
     let mut ran = 0;
-    // Drained, so that the buffer can carry the next piece; items after a stop are dropped.
-    for (offset, item) in items.drain(..).enumerate() {
-        ran = offset + 1;
-        if !run_item(
-            shared,
-            step,
-            first + offset,
-            item.0,
-            (&mut sink, &mut panic),
-        ) {
-            break;
+    let ended = catch_unwind(AssertUnwindSafe(|| {
+        // Drained, so that the buffer can carry the next piece; items after a stop are
+        // dropped.
+        for (offset, item) in items.drain(..).enumerate() {
+            let index = first + offset;
+            if index >= shared.limit() {
+                break;
+            }
+            ran = offset + 1;
+            current = (index, sink.len());
+            if step(item.0, &mut sink) {
+                shared.lower(index + 1);
+                break;
+            }
         }
+    }));
+    if let Err(payload) = ended {
+        let (index, before) = current;
+        sink.truncate(before);
+        let message = payload_message(&*payload);
+        drop(payload);
+        shared.lower(match shared.on_panic {
+            OnPanic::StopAll => 0,
+            OnPanic::KeepEarlier => index,
+        });
+        panic = Some((index, message));
     }
     shared.record(started, ran);
     Done {
@@ -421,8 +453,8 @@ pub(crate) struct Batch<O> {
 }
 
 /// Pulls up to `budget` items from `items` (the first is item `first` of the call) and runs
-/// them through `step` on `workers` workers (`exact`: the call's items must all be able to run
-/// at once, one per piece); returns when every piece is done. Stops pulling once `shared`'s
+/// them through `step` on `workers` workers (`exact`: the call's first items, one per worker,
+/// must be able to run at once, so each is a piece of its own; see `Jobs::adaptive`); returns when every piece is done. Stops pulling once `shared`'s
 /// limit is reached. Pieces that get `slots` write their outputs there (see [`Sink`]).
 pub(crate) fn run_batch<Shape, T, O, I, S>(
     items: &mut I,
@@ -533,7 +565,9 @@ where
                 0 => usize::MAX,
                 known => known,
             };
-            let cap = if exact {
+            // Where items must be able to run at once (`exact`), the first of them (one per
+            // worker) each in a piece of its own, as rayon splits an indexed call of that many.
+            let cap = if exact && pulled < workers {
                 1
             } else {
                 // Floored: the pieces out, at most `buffers.most`, then hold at most `bound`.

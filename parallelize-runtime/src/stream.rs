@@ -182,9 +182,8 @@ struct Ordered<Shape, I: Iterator, S, O> {
     items: Fuse<I>,
     step: S,
     workers: usize,
-    /// Each item its own piece: the items must be able to run at once (`Jobs::adaptive(false)`),
-    /// or are coarse tasks.
-    one_each: bool,
+    /// The first items, one per worker, must be able to run at once (`Jobs::adaptive(false)`).
+    exact: bool,
     bound: usize,
     shared: Shared,
     /// The pieces' buffers, kept from one batch to the next.
@@ -214,9 +213,13 @@ where
             items: items.fuse(),
             step,
             workers: jobs.workers(),
-            one_each: coarse || !jobs.is_adaptive(),
+            exact: !jobs.is_adaptive(),
             bound: jobs.in_flight_bound(),
-            shared: Shared::new(OnPanic::KeepEarlier),
+            shared: if coarse {
+                Shared::new(OnPanic::KeepEarlier).one_each()
+            } else {
+                Shared::new(OnPanic::KeepEarlier)
+            },
             buffers: Buffers::new(jobs.workers()),
             pulled: 0,
             current: Vec::new().into_iter(),
@@ -243,7 +246,7 @@ where
                 (self.pulled, budget),
                 &mut [],
                 (&self.shared, &self.step, &self.buffers),
-                (self.workers, self.one_each),
+                (self.workers, self.exact),
             )
         };
         self.over = false;
