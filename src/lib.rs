@@ -195,7 +195,7 @@
 //! items) is the most items a stream or a reduction holds at once: pulled from the input and
 //! not yet taken by the consumer (or folded into a value), whether waiting, running or done. The input
 //! is never read further ahead, so 20 million 64-byte items stream through a cheap function in
-//! 14 MiB (collecting them first takes 1.4 GiB: `BENCHMARKS.md`). Set it lower for big items
+//! 13 MiB (collecting them first takes 1.4 GiB: `BENCHMARKS.md`). Set it lower for big items
 //! (images, files); `0` is refused with an error naming `in_flight`.
 //!
 //! **Ordered streams** work inside `next`: when the consumer has taken every result they hold,
