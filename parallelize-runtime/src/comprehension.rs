@@ -104,17 +104,16 @@ where
         // Two items are looked at first: with fewer, the one item (if any) still goes to the
         // pool below, where its inner clauses' loops are split.
         let head: Vec<T> = items.by_ref().take(2).collect();
+        let several = head.len() == 2;
         let items = head.into_iter().chain(items);
-        if !inside_worker() && items.size_hint().0 >= 2 && worth_pulling(&items) {
+        if several && !inside_worker() && worth_pulling(&items) {
             // Pulled in pieces that the workers start on while the caller pulls the next
             // ([`crate::pipeline`]); each outer item's elements are its piece's outputs.
             note_serial_read();
             let shared = Shared::new(OnPanic::StopAll);
             let step = |item: T, sink: &mut Sink<'_, U::Item>| {
                 // Split over the pool on its workers, where pieces run.
-                let level = Level {
-                    parallel: inside_worker(),
-                };
+                let level = Level::inner(inside_worker());
                 for element in (self.body)(level, item) {
                     sink.push(element);
                 }

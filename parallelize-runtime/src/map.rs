@@ -414,7 +414,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
 /// 64 pieces per worker; the floor bounds the jobs a call can be cut into, which matters once
 /// an item panics: rayon then finishes the other side of every split as a job of its own, and
 /// each of those has to start, see the stop flag and unwind.
-fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
+pub(crate) fn piece(lanes: Lanes, len: usize, workers: usize) -> usize {
     lanes
         .min_len(len)
         .max(len / workers.saturating_mul(64).max(1))

@@ -30,6 +30,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
+use crate::map::piece;
 use crate::panic::{Failure, payload_message};
 use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
 
@@ -185,6 +186,20 @@ pub(crate) struct Sink<'s, O> {
 }
 
 impl<O> Sink<'_, O> {
+    /// A sink with no slots, appending to `outputs`.
+    pub(crate) fn into_vec(outputs: Vec<Sendable<O, One>>) -> Self {
+        Sink {
+            slots: &mut [],
+            written: 0,
+            overflow: outputs,
+        }
+    }
+
+    /// The outputs appended.
+    pub(crate) fn outputs(self) -> Vec<Sendable<O, One>> {
+        self.overflow
+    }
+
     /// Appends `output`.
     #[inline]
     pub(crate) fn push(&mut self, output: O) {
@@ -240,40 +255,49 @@ impl<O> Sink<'_, O> {
 pub(crate) trait Step<T, O>: Fn(T, &mut Sink<'_, O>) -> bool + Sync {}
 impl<T, O, F: Fn(T, &mut Sink<'_, O>) -> bool + Sync> Step<T, O> for F {}
 
-/// Runs the item at `index` into `sink`; false once the piece must stop (the item failed or
-/// panicked, or the limit says it may not start), with the panic, if any, in `panic`.
-#[inline]
-fn run_item<T, O>(
+/// Runs `items` (the first is item `first` of the call) into `sink` until one fails or panics
+/// or the limit says it may not start; returns how many it took and the panic that stopped
+/// them, if one did (its outputs dropped).
+pub(crate) fn run_into<T, O>(
     shared: &Shared,
     step: &impl Step<T, O>,
-    index: usize,
-    item: T,
-    (sink, panic): (&mut Sink<'_, O>, &mut Option<(usize, String)>),
-) -> bool {
-    if index >= shared.limit() {
-        return false;
-    }
-    let before = sink.len();
-    // AssertUnwindSafe: after a panic this item's outputs are dropped, never observed; what
-    // the function shares with the caller is the caller's to guard, as with `thread::scope`.
-    match catch_unwind(AssertUnwindSafe(|| step(item, sink))) {
-        Ok(false) => true,
-        Ok(true) => {
-            shared.lower(index + 1);
-            false
+    first: usize,
+    items: impl Iterator<Item = T>,
+    sink: &mut Sink<'_, O>,
+) -> (usize, Option<(usize, String)>) {
+    // One guard for the whole run (free until it catches), not one per item, so that the
+    // loop over cheap items stays a plain loop: the item being run, and the outputs before
+    // it, are noted before each call. AssertUnwindSafe: after a panic the item's outputs are
+    // dropped, never observed; what the function shares with the caller is the caller's to
+    // guard, as with `thread::scope`.
+    let mut current = (first, 0);
+    let mut ran = 0;
+    let ended = catch_unwind(AssertUnwindSafe(|| {
+        for (offset, item) in items.enumerate() {
+            let index = first + offset;
+            if index >= shared.limit() {
+                break;
+            }
+            ran = offset + 1;
+            current = (index, sink.len());
+            if step(item, sink) {
+                shared.lower(index + 1);
+                break;
+            }
         }
-        Err(payload) => {
-            sink.truncate(before);
-            let message = payload_message(&*payload);
-            drop(payload);
-            shared.lower(match shared.on_panic {
-                OnPanic::StopAll => 0,
-                OnPanic::KeepEarlier => index,
-            });
-            *panic = Some((index, message));
-            false
-        }
-    }
+    }));
+    let Err(payload) = ended else {
+        return (ran, None);
+    };
+    let (index, before) = current;
+    sink.truncate(before);
+    let message = payload_message(&*payload);
+    drop(payload);
+    shared.lower(match shared.on_panic {
+        OnPanic::StopAll => 0,
+        OnPanic::KeepEarlier => index,
+    });
+    (ran, Some((index, message)))
 }
 
 /// Runs one piece, whose first item is item `first` of the call, writing into `slots` (which
@@ -291,39 +315,15 @@ fn run_piece<T, O, Shape>(
         slots,
         written: 0,
     };
-    let mut panic = None;
-    // One guard for the whole piece (free until it catches), not one per item, so that the
-    // loop over cheap items stays a plain loop: the item being run, and the outputs before
-    // it, are noted before each call.
-    let mut current = (first, 0);
-    let mut ran = 0;
-    let ended = catch_unwind(AssertUnwindSafe(|| {
+    let (ran, panic) = run_into(
+        shared,
+        step,
+        first,
         // Drained, so that the buffer can carry the next piece; items after a stop are
         // dropped.
-        for (offset, item) in items.drain(..).enumerate() {
-            let index = first + offset;
-            if index >= shared.limit() {
-                break;
-            }
-            ran = offset + 1;
-            current = (index, sink.len());
-            if step(item.0, &mut sink) {
-                shared.lower(index + 1);
-                break;
-            }
-        }
-    }));
-    if let Err(payload) = ended {
-        let (index, before) = current;
-        sink.truncate(before);
-        let message = payload_message(&*payload);
-        drop(payload);
-        shared.lower(match shared.on_panic {
-            OnPanic::StopAll => 0,
-            OnPanic::KeepEarlier => index,
-        });
-        panic = Some((index, message));
-    }
+        items.drain(..).map(|item| item.0),
+        &mut sink,
+    );
     shared.record(started, ran);
     Done {
         first,
@@ -415,33 +415,6 @@ pub(crate) fn run_piece_owned<T, O, Shape>(
     run_piece(shared, step, (first, &mut items), (0, &mut []))
 }
 
-/// Pulls one item (item `first` of the call) and runs it here: a stream with one worker,
-/// which runs as the sequential `map` does.
-pub(crate) fn run_single<Shape, T, O, I, S>(
-    items: &mut I,
-    first: usize,
-    shared: &Shared,
-    step: &S,
-) -> Batch<O>
-where
-    I: Iterator<Item = T>,
-    S: Step<T, O>,
-{
-    let Some(item) = items.next() else {
-        return Batch {
-            pieces: Vec::new(),
-            pulled: 0,
-            exhausted: true,
-        };
-    };
-    let mut piece = vec![Sendable::<T, Shape>::new(item)];
-    Batch {
-        pieces: vec![run_piece(shared, step, (first, &mut piece), (0, &mut []))],
-        pulled: 1,
-        exhausted: false,
-    }
-}
-
 /// What [`run_batch`] pulled.
 pub(crate) struct Batch<O> {
     /// The pieces' outputs, in input order.
@@ -454,8 +427,8 @@ pub(crate) struct Batch<O> {
 
 /// Pulls up to `budget` items from `items` (the first is item `first` of the call) and runs
 /// them through `step` on `workers` workers (`exact`: the call's first items, one per worker,
-/// must be able to run at once, so each is a piece of its own; see `Jobs::adaptive`); returns when every piece is done. Stops pulling once `shared`'s
-/// limit is reached. Pieces that get `slots` write their outputs there (see [`Sink`]).
+/// must be able to run at once, so each is a piece of its own; see `Jobs::adaptive`);
+/// returns when every piece is done. Stops pulling once `shared`'s limit is reached. Pieces that get `slots` write their outputs there (see [`Sink`]).
 pub(crate) fn run_batch<Shape, T, O, I, S>(
     items: &mut I,
     (first, budget): (usize, usize),
@@ -634,38 +607,21 @@ where
     let exhausted = pulled < budget;
     let gathered = Sendable::<_, Shape>::wrap_vec(gathered);
     let pieces = run_in_pool_as(workers, exact, |lanes| {
-        let min = if exact { 1 } else { lanes.min_len(pulled) };
+        // As the engine cuts an indexed call (`map::piece`): at most the call's lanes, and
+        // one item each while there are few.
+        let len = piece(lanes, pulled, workers);
         gathered
             .into_par_iter()
-            .with_min_len(min)
+            .chunks(len)
             .enumerate()
-            .fold(
-                || None,
-                |done: Option<Done<O>>, (offset, item)| {
-                    let mut done = done.unwrap_or(Done {
-                        first: first + offset,
-                        len: 0,
-                        slot_start: 0,
-                        written: 0,
-                        outputs: Vec::new(),
-                        panic: None,
-                    });
-                    done.len += 1;
-                    // A stopped piece drops the rest of its items.
-                    if done.panic.is_none() {
-                        let mut sink = Sink {
-                            slots: &mut [],
-                            written: 0,
-                            overflow: std::mem::take(&mut done.outputs),
-                        };
-                        let index = first + offset;
-                        run_item(shared, step, index, item.0, (&mut sink, &mut done.panic));
-                        done.outputs = sink.overflow;
-                    }
-                    Some(done)
-                },
-            )
-            .flatten()
+            .map(|(index, mut items)| {
+                run_piece(
+                    shared,
+                    step,
+                    (first + index * len, &mut items),
+                    (0, &mut []),
+                )
+            })
             .collect::<Vec<_>>()
     });
     Batch {
@@ -683,7 +639,7 @@ pub(crate) fn worth_pulling(items: &impl Iterator) -> bool {
 }
 
 /// The lowest panic among `pieces`, if any.
-pub(crate) fn first_panic<O>(pieces: &[Done<O>]) -> Option<(usize, String)> {
+fn first_panic<O>(pieces: &[Done<O>]) -> Option<(usize, String)> {
     pieces
         .iter()
         .filter_map(|done| done.panic.as_ref())

@@ -72,7 +72,7 @@ pub(crate) fn run_in_pool_as<R: Send>(
     exact: bool,
     op: impl FnOnce(Lanes) -> R + Send,
 ) -> R {
-    if rayon::current_thread_index().is_some() {
+    if inside_worker() {
         let here = rayon::current_num_threads();
         if exact && workers > here {
             // Not with `install` from here: a worker waiting on another pool runs its own
@@ -91,9 +91,7 @@ pub(crate) fn run_in_pool_as<R: Send>(
         }
         let limit = (workers < here).then_some(workers);
         op(Lanes { limit })
-    } else if workers == global_size() && rayon::current_num_threads() == workers {
-        // Outside any pool `current_num_threads` is the global pool's size; asked only when
-        // the pool would be this size, since asking builds it.
+    } else if is_global_size(workers) {
         op(Lanes::ALL)
     } else {
         pool_of(workers).install(|| op(Lanes::ALL))
@@ -111,7 +109,7 @@ pub(crate) fn scope_outside<'scope, R>(
 ) -> Option<R> {
     if inside_worker() {
         None
-    } else if workers == global_size() && rayon::current_num_threads() == workers {
+    } else if is_global_size(workers) {
         Some(rayon::in_place_scope(op))
     } else {
         Some(pool_of(workers).in_place_scope(op))
@@ -135,7 +133,7 @@ pub(crate) enum Background {
 impl Background {
     /// The pool of `workers` workers, as [`run_in_pool`] picks it from outside any pool.
     pub(crate) fn of(workers: usize) -> Background {
-        if workers == global_size() && rayon::current_num_threads() == workers {
+        if is_global_size(workers) {
             Background::Global
         } else {
             Background::Registry(pool_of(workers))
@@ -149,6 +147,13 @@ impl Background {
             Background::Registry(pool) => pool.spawn(job),
         }
     }
+}
+
+/// Whether a call of `workers` from outside any pool runs on rayon's global pool: its size
+/// matches. (Outside any pool `current_num_threads` is the global pool's size; asked only
+/// when the pool would be this size, since asking builds it.)
+fn is_global_size(workers: usize) -> bool {
+    workers == global_size() && rayon::current_num_threads() == workers
 }
 
 /// The size rayon gives its global pool unless the program set another: `RAYON_NUM_THREADS` if

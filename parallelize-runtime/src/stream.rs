@@ -24,12 +24,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, OnceLock};
 
+use rayon::iter::Either;
+
 use crate::bounds::{One, SendItem, Sendable};
 use crate::comprehension::Level;
 use crate::delayed::Delayed;
 use crate::panic::payload_message;
 use crate::pipeline::{
-    Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_piece_owned, run_single,
+    Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_into, run_piece_owned,
 };
 use crate::pool::{Background, inside_worker};
 use crate::{Jobs, SendArgument, SendResult};
@@ -192,6 +194,9 @@ struct Ordered<Shape, I: Iterator, S, O> {
     pulled: usize,
     /// Results to hand out, in order: the current piece's, then the next pieces'.
     current: std::vec::IntoIter<Sendable<O, One>>,
+    /// With one worker, the outputs of the item just run, last first: one buffer, used again
+    /// for every item.
+    inline: Vec<Sendable<O, One>>,
     current_panic: Option<(usize, String)>,
     ready: VecDeque<Done<O>>,
     /// The input ran out.
@@ -223,6 +228,7 @@ where
             buffers: Buffers::new(jobs.workers()),
             pulled: 0,
             current: Vec::new().into_iter(),
+            inline: Vec::new(),
             current_panic: None,
             ready: VecDeque::new(),
             exhausted: false,
@@ -237,22 +243,43 @@ where
         // consumer unchanged), the items pulled so far are lost to the count, so nothing more
         // may come.
         self.over = true;
-        let batch = if self.workers == 1 {
-            run_single::<Shape, _, _, _, _>(&mut self.items, self.pulled, &self.shared, &self.step)
+        if self.workers == 1 {
+            self.run_one();
         } else {
             let budget = window(&self.shared, self.workers, self.bound);
-            run_batch::<Shape, _, _, _, _>(
+            let batch = run_batch::<Shape, _, _, _, _>(
                 &mut self.items,
                 (self.pulled, budget),
                 &mut [],
                 (&self.shared, &self.step, &self.buffers),
                 (self.workers, self.exact),
-            )
-        };
+            );
+            self.pulled += batch.pulled;
+            self.exhausted = batch.exhausted;
+            self.ready.extend(batch.pieces);
+        }
         self.over = false;
-        self.pulled += batch.pulled;
-        self.exhausted = batch.exhausted;
-        self.ready.extend(batch.pieces);
+    }
+
+    /// One worker: the next item, run here, as the sequential `map` runs it, with nothing
+    /// allocated per item.
+    fn run_one(&mut self) {
+        let Some(item) = self.items.next() else {
+            self.exhausted = true;
+            return;
+        };
+        let mut sink = Sink::into_vec(std::mem::take(&mut self.inline));
+        let (_, panic) = run_into(
+            &self.shared,
+            &self.step,
+            self.pulled,
+            std::iter::once(item),
+            &mut sink,
+        );
+        self.pulled += 1;
+        self.inline = sink.outputs();
+        self.inline.reverse();
+        self.current_panic = panic;
     }
 }
 
@@ -267,7 +294,7 @@ where
 
     fn next(&mut self) -> Option<O> {
         loop {
-            if let Some(output) = self.current.next() {
+            if let Some(output) = self.current.next().or_else(|| self.inline.pop()) {
                 return Some(output.0);
             }
             if let Some((index, message)) = self.current_panic.take() {
@@ -339,10 +366,10 @@ where
             index += 1;
             (index - 1, result)
         });
-        return Either::Ordered(ordered);
+        return Either::Left(ordered);
     }
     let (sender, receiver) = channel();
-    Either::Background(Unordered {
+    Either::Right(Unordered {
         items: items.into_iter().fuse(),
         work: Arc::new(Work {
             f,
@@ -360,22 +387,6 @@ where
         exhausted: false,
         over: false,
     })
-}
-
-/// One of two iterators of the same item.
-enum Either<A, B> {
-    Ordered(A),
-    Background(B),
-}
-
-impl<T, A: Iterator<Item = T>, B: Iterator<Item = T>> Iterator for Either<A, B> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        match self {
-            Either::Ordered(ordered) => ordered.next(),
-            Either::Background(background) => background.next(),
-        }
-    }
 }
 
 /// What the background pieces of an unordered stream share with it.
