@@ -41,7 +41,7 @@ fn main() {
     let started = Arc::new(AtomicUsize::new(0));
     let (gone_tx, gone) = mpsc::channel();
     let (counter, guard) = (Arc::clone(&started), OnDrop(gone_tx));
-    let mut stream = par_map_unordered(0..1_000_000_u64, jobs, move |x| {
+    let mut stream = par_map_unordered(0..1_000_000_u64, &jobs, move |x| {
         let _hold = &guard;
         counter.fetch_add(1, Ordering::SeqCst);
         spin(1_000) ^ x
@@ -62,7 +62,7 @@ fn main() {
 
     // Ordered, dropped after 100 results: nothing runs between calls of `next`.
     let started = AtomicUsize::new(0);
-    let mut stream = par_map_iter(0..1_000_000_u64, jobs, |x| {
+    let mut stream = par_map_iter(0..1_000_000_u64, &jobs, |x| {
         started.fetch_add(1, Ordering::SeqCst);
         spin(1_000) ^ x
     });
@@ -96,9 +96,9 @@ fn main() {
         };
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if ordered {
-                par_map_iter(0..1_000_000_u64, jobs, f).count()
+                par_map_iter(0..1_000_000_u64, &jobs, f).count()
             } else {
-                par_map_unordered(0..1_000_000_u64, jobs, f).count()
+                par_map_unordered(0..1_000_000_u64, &jobs, f).count()
             }
         }));
         let raised = Instant::now();

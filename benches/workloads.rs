@@ -261,7 +261,7 @@ impl Setup<'_> {
 }
 
 fn w1(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
-    let (floats, pool, jobs, threads) = (&input.floats, &s.pool, s.jobs, s.threads);
+    let (floats, pool, jobs, threads) = (&input.floats, &s.pool, &s.jobs, s.threads);
     let mut w = s.group(c, 1, "W1 sqrt x 10M f64");
     w.run("sequential", || {
         floats.iter().map(|&x| root(x)).collect::<Vec<_>>()
@@ -282,7 +282,7 @@ fn w1(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 }
 
 fn w2(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
-    let (million, pool, jobs, threads) = (&input.million, &s.pool, s.jobs, s.threads);
+    let (million, pool, jobs, threads) = (&input.million, &s.pool, &s.jobs, s.threads);
     let mut w = s.group(c, 2, "W2 ~100 ns x 1M");
     w.run("sequential", || {
         million.iter().map(|&x| light(x)).collect::<Vec<_>>()
@@ -322,7 +322,7 @@ type Coarse = (usize, &'static str, fn(u64) -> u64, Companion, Streamed);
 
 /// W3 and W4: coarse items, even or not.
 fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
-    let (twenty_k, pool, jobs, threads) = (&input.twenty_k, &s.pool, s.jobs, s.threads);
+    let (twenty_k, pool, jobs, threads) = (&input.twenty_k, &s.pool, &s.jobs, s.threads);
     let workloads: [Coarse; 2] = [
         (3, "W3 ~20 us x 20k", heavy, heavy_par, |xs, jobs| {
             heavy_par_iter(xs.iter().copied(), jobs).fold(0, u64::wrapping_add)
@@ -344,9 +344,9 @@ fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
             pool.install(|| twenty_k.par_iter().map(|&x| f(x)).collect::<Vec<_>>())
         });
         w.run("thread::scope", || scoped(twenty_k, threads, |&x| f(x)));
-        w.run("NAME_par", || f_par(twenty_k.clone(), jobs));
+        w.run("NAME_par", || f_par(twenty_k.clone(), jobs.clone()));
         // Streamed, every result consumed, from the same items.
-        w.run("NAME_par_iter(iter)", || f_par_iter(twenty_k, jobs));
+        w.run("NAME_par_iter(iter)", || f_par_iter(twenty_k, jobs.clone()));
         w.run(
             "par_comp!",
             || par_comp![f(x) for &x in twenty_k; njobs = jobs],
@@ -359,7 +359,7 @@ fn coarse(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 }
 
 fn w5(c: &mut Criterion, s: &Setup<'_>) {
-    let (pool, jobs, threads) = (&s.pool, s.jobs, s.threads);
+    let (pool, jobs, threads) = (&s.pool, &s.jobs, s.threads);
     for (order, size) in [(5, 10), (6, 100), (7, 1000)] {
         // Each contender reads its input from 16 addresses spread over 4 KiB in turn: how fast
         // a loop reading one buffer and writing another runs depends on where they lie
@@ -404,7 +404,7 @@ fn w5(c: &mut Criterion, s: &Setup<'_>) {
 fn w7(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     // (the size timed, the size called just before it)
     const TURNS: [(usize, usize); 3] = [(10, 100_000), (1000, 10), (100_000, 1000)];
-    let (pool, jobs) = (&s.pool, s.jobs);
+    let (pool, jobs) = (&s.pool, &s.jobs);
     let inputs = &input.million[..100_000];
     for (order, (size, before)) in (10..).zip(TURNS) {
         let name = format!("W7 ~100 ns x {size} after x {before}");
@@ -432,7 +432,7 @@ fn w7(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 
 fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     let (million, other, pool, jobs, threads) =
-        (&input.million, &input.other, &s.pool, s.jobs, s.threads);
+        (&input.million, &input.other, &s.pool, &s.jobs, s.threads);
     let mut w = s.group(c, 8, "W6 zipped pair x 1M");
     w.run("sequential", || {
         million
@@ -475,7 +475,7 @@ fn w6(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
 /// W8: W2 summed, MapReduce: map every item, add the results, hold none of them.
 fn w8(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     let (million, pool) = (&input.million, &s.pool);
-    let jobs = s.jobs;
+    let jobs = &s.jobs;
     let mut w = s.group(c, 9, "W8 W2 summed (map-reduce) x 1M");
     w.run("sequential", || {
         million

@@ -303,10 +303,14 @@ pub struct ReadmeDoctests;
 extern crate self as parallelize;
 
 pub use parallelize_macros::parallelized;
+/// indicatif, re-exported for [`Jobs::progress_bar_with`]'s bars (cargo feature `progress`).
+#[cfg(feature = "progress")]
+pub use parallelize_runtime::indicatif;
 pub use parallelize_runtime::{
-    Argument, Arguments, Delayed, Exact, Indexed, IntoItems, Jobs, JobsError, One, ParItems,
-    SendArgument, SendComponents, SendHeld, SendItem, SendResult, TryOutput, Tuple, from_par_iter,
-    par_map, par_map_iter, par_map_reduce, par_map_unordered, pool_parallelize,
+    Argument, Arguments, CancelHandle, Checked, Delayed, Exact, Indexed, IntoItems, Jobs,
+    JobsError, One, ParItems, Progress, REPORT_EVERY, SendArgument, SendComponents, SendHeld,
+    SendItem, SendResult, StopCause, Stoppable, Stopped, TryOutput, Tuple, from_par_iter, par_map,
+    par_map_iter, par_map_reduce, par_map_reduce_checked, par_map_unordered, pool_parallelize,
     pool_parallelize_iter, rayon, try_par_map,
 };
 
@@ -485,9 +489,9 @@ macro_rules! delayed {
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Delayed, Jobs, delayed, from_par_iter, par_comp, par_comp_iter, par_map, par_map_iter,
-        par_map_reduce, par_map_unordered, parallelized, pool_parallelize, pool_parallelize_iter,
-        try_par_map,
+        CancelHandle, Delayed, Jobs, Stoppable, delayed, from_par_iter, par_comp, par_comp_iter,
+        par_map, par_map_iter, par_map_reduce, par_map_reduce_checked, par_map_unordered,
+        parallelized, pool_parallelize, pool_parallelize_iter, try_par_map,
     };
 }
 
@@ -515,6 +519,40 @@ pub mod __private {
     pub use parallelize_macros::{delayed, par_comp, par_comp_iter};
     pub use parallelize_runtime::{
         Delayed, HoldCopy, HoldRef, Jobs, One, Owned, Receiver, SendArgument, SendResult,
-        SharedReceiver, TryOutput, Tuple, held, kind, serial_gathers, set_idle_release,
+        SharedReceiver, Stoppable, TryOutput, Tuple, held, kind, serial_gathers, set_idle_release,
     };
+
+    /// `par_comp!`'s `njobs = JOBS`: borrowed and cloned, so that a `Jobs` given by name stays
+    /// usable after the call (it is no longer `Copy`, since it can hold a progress report).
+    #[inline]
+    pub fn jobs_of<J: Clone + Into<Jobs>>(jobs: &J) -> Jobs {
+        jobs.clone().into()
+    }
+
+    /// `par_comp!`'s `progress` option: the bar on the call's `Jobs`.
+    #[cfg(feature = "progress")]
+    pub fn with_bar(jobs: Jobs, _: ProgressOption) -> Jobs {
+        jobs.progress_bar()
+    }
+
+    /// `par_comp!`'s `progress` option without the cargo feature: refused at compile time, on
+    /// the option.
+    #[cfg(not(feature = "progress"))]
+    pub fn with_bar<Option: ProgressFeature>(jobs: Jobs, _: Option) -> Jobs {
+        jobs
+    }
+
+    /// What the `progress` option passes (see [`with_bar`]).
+    pub struct ProgressOption;
+
+    /// Held by [`ProgressOption`] only with the cargo feature `progress`.
+    #[diagnostic::on_unimplemented(
+        message = "the `progress` option of `par_comp!` needs the cargo feature `progress` of `parallelize`",
+        label = "needs `parallelize = {{ version = \"..\", features = [\"progress\"] }}` in Cargo.toml",
+        note = "the feature builds the progress bar on indicatif; `Jobs::on_progress` needs no feature"
+    )]
+    pub trait ProgressFeature {}
+
+    #[cfg(feature = "progress")]
+    impl ProgressFeature for ProgressOption {}
 }

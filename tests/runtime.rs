@@ -50,7 +50,7 @@ fn one_worker_runs_inline_on_the_callers_thread_in_order() {
     let cores = isize::try_from(thread::available_parallelism().unwrap().get()).unwrap();
     for njobs in [Jobs::new(1), Jobs::new(-cores), Jobs::new(-cores - 10)] {
         seen.lock().unwrap().clear();
-        let out = par_map(0..100, njobs, |i| {
+        let out = par_map(0..100, &njobs, |i| {
             seen.lock().unwrap().push((i, thread::current().id()));
             i * 2
         });
@@ -166,7 +166,11 @@ fn a_panic_of_the_input_iterator_goes_on_unchanged_whatever_the_path() {
         payload.downcast_ref::<&str>().copied()
     };
     for njobs in [Jobs::new(1), Jobs::new(2).adaptive(false), Jobs::new(2)] {
-        assert_eq!(input_panic(njobs), Some("the input failed"), "{njobs:?}");
+        assert_eq!(
+            input_panic(njobs.clone()),
+            Some("the input failed"),
+            "{njobs:?}"
+        );
     }
     // Once the site has learned that its items are tiny, its calls run inline.
     for _ in 0..50 {
@@ -604,7 +608,7 @@ fn a_panic_of_a_parallel_sources_own_adaptor_passes_through_on_every_path() {
                 .into_par_iter()
                 .map(|x| if x == 500 { panic!("adaptor") } else { x });
             // An item of the function's own panics too, later: the source's failure wins.
-            par_map(from_par_iter(source), njobs, |x| {
+            par_map(from_par_iter(source), &njobs, |x| {
                 assert!(x != 900, "item");
                 x
             })

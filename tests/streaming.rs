@@ -42,15 +42,15 @@ fn streams_yield_every_result_in_input_order() {
     for jobs in every_jobs() {
         // Borrowed items (lines of a `String`), as the companion and as a closure.
         assert_eq!(
-            width_par_iter(text.lines(), jobs).collect::<Vec<_>>(),
+            width_par_iter(text.lines(), &jobs).collect::<Vec<_>>(),
             expected
         );
         assert_eq!(
-            par_map_iter(text.lines(), jobs, str::len).collect::<Vec<_>>(),
+            par_map_iter(text.lines(), &jobs, str::len).collect::<Vec<_>>(),
             expected
         );
         // A result that borrows from the caller's rows.
-        let firsts: Vec<&u8> = first_byte_par_iter(&rows, jobs).collect();
+        let firsts: Vec<&u8> = first_byte_par_iter(&rows, &jobs).collect();
         assert!(
             firsts
                 .iter()
@@ -66,9 +66,9 @@ fn streams_yield_every_result_in_input_order() {
             .collect();
         assert_eq!(lazy, sequential);
         let tasks = (0..300_u64).map(|x| delayed!(u64::pow(x, 2)));
-        let squares: Vec<u64> = pool_parallelize_iter(tasks, jobs).collect();
+        let squares: Vec<u64> = pool_parallelize_iter(tasks, &jobs).collect();
         assert_eq!(squares, (0..300_u64).map(|x| x * x).collect::<Vec<_>>());
-        assert_eq!(par_map_iter(Vec::<u64>::new(), jobs, |x| x).count(), 0);
+        assert_eq!(par_map_iter(Vec::<u64>::new(), &jobs, |x| x).count(), 0);
     }
 }
 
@@ -79,7 +79,7 @@ fn the_input_is_never_pulled_further_ahead_than_the_bound() {
         let items = (0..5_000_u64).inspect(|_| pulled.set(pulled.get() + 1));
         let jobs = Jobs::new(workers).in_flight(bound);
         let mut most_ahead = 0;
-        for (taken, result) in par_map_iter(items, jobs, |x| x * 2).enumerate() {
+        for (taken, result) in par_map_iter(items, &jobs, |x| x * 2).enumerate() {
             assert_eq!(result, 2 * taken as u64);
             // `taken` results were taken before this one: it is in flight too.
             most_ahead = most_ahead.max(pulled.get() - taken);
@@ -208,7 +208,7 @@ fn an_unordered_stream_dropped_early_stops_starting_items_and_leaks_nothing() {
 #[test]
 fn a_panic_reaches_the_consumer_at_its_place_after_the_results_before_it() {
     for jobs in every_jobs() {
-        let mut stream = par_map_iter(0..10_000_u64, jobs, |x| {
+        let mut stream = par_map_iter(0..10_000_u64, &jobs, |x| {
             assert!(x != 777, "boom at {x}");
             x
         });
@@ -222,7 +222,7 @@ fn a_panic_reaches_the_consumer_at_its_place_after_the_results_before_it() {
         );
         assert_eq!(stream.next(), None, "the stream goes on after its panic");
         // The pools stay usable.
-        assert_eq!(par_map(0..100_u64, jobs, |x| x + 1)[99], 100);
+        assert_eq!(par_map(0..100_u64, &jobs, |x| x + 1)[99], 100);
     }
     // The lowest panic wins, with the results before it.
     let stream = par_map_iter(0..5_000_u64, Jobs::new(4), |x| {
@@ -320,17 +320,17 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
                 }
             })
         };
-        assert!(try_par_map(words(), jobs, parse).is_err());
+        assert!(try_par_map(words(), &jobs, parse).is_err());
         let ok: Result<Vec<u32>, _> =
-            try_par_map((0..20_000).map(|i: u32| i.to_string()), jobs, parse);
+            try_par_map((0..20_000).map(|i: u32| i.to_string()), &jobs, parse);
         assert_eq!(ok.unwrap(), (0..20_000).collect::<Vec<u32>>());
-        let first = try_par_map(0..40_000_u32, jobs, |x| {
+        let first = try_par_map(0..40_000_u32, &jobs, |x| {
             if x >= 25_000 { Err(x) } else { Ok(x) }
         });
         assert_eq!(first, Err(25_000));
         // A panic before the first error is the answer; one after it is not.
         let payload = catch_unwind(|| {
-            try_par_map(0..40_000_u32, jobs, |x| {
+            try_par_map(0..40_000_u32, &jobs, |x| {
                 assert!(x != 100, "early");
                 if x == 9_000 { Err(x) } else { Ok(x) }
             })
@@ -340,7 +340,7 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
             payload.downcast_ref::<String>().unwrap(),
             "item 100 panicked: early"
         );
-        let late = try_par_map(0..40_000_u32, jobs, |x| {
+        let late = try_par_map(0..40_000_u32, &jobs, |x| {
             assert!(x != 9_000, "late");
             if x == 100 { Err(x) } else { Ok(x) }
         });
@@ -352,7 +352,7 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
             says: 10,
         };
         assert_eq!(
-            par_map(more, jobs, |x| x + 1),
+            par_map(more, &jobs, |x| x + 1),
             (1..=50_000).collect::<Vec<u64>>()
         );
         let fewer = Lying {
@@ -361,12 +361,12 @@ fn iterator_inputs_keep_every_answer_of_the_gathered_path() {
             says: 50_000,
         };
         assert_eq!(
-            par_map(fewer, jobs, |x| x + 1),
+            par_map(fewer, &jobs, |x| x + 1),
             (1..=10).collect::<Vec<u64>>()
         );
         // A panic drops the results already in their places (the counter sees each once).
         let payload = catch_unwind(|| {
-            par_map(0..50_000_u64, jobs, |x| {
+            par_map(0..50_000_u64, &jobs, |x| {
                 assert!(x != 30_000, "boom");
                 Counted::new(x, &RESULTS)
             })
@@ -432,7 +432,7 @@ fn map_reduce_counts_the_words_of_a_file() {
     let sequential = text.lines().map(count).reduce(merge).unwrap();
     for jobs in every_jobs() {
         assert_eq!(
-            par_map_reduce(text.lines(), jobs, count, merge).unwrap(),
+            par_map_reduce(text.lines(), &jobs, count, merge).unwrap(),
             sequential
         );
     }
@@ -454,24 +454,24 @@ fn map_reduce_equals_the_sequential_left_fold_for_a_combine_that_does_not_commut
     let sequential_map = (0..20_000_u32).map(keyed).reduce(ordered);
     let v: Vec<u32> = (0..20_000).collect();
     for jobs in every_jobs() {
-        let joined = par_map_reduce(0..20_000_u32, jobs, |i| i.to_string(), |a, b| a + "," + &b);
+        let joined = par_map_reduce(0..20_000_u32, &jobs, |i| i.to_string(), |a, b| a + "," + &b);
         assert_eq!(joined, sequential);
         let from_slice = par_map_reduce(
             from_par_iter(v.par_iter()),
-            jobs,
+            &jobs,
             |i: &u32| i.to_string(),
             |a, b| a + "," + &b,
         );
         assert_eq!(from_slice, sequential);
         assert_eq!(
-            par_map_reduce(0..20_000_u32, jobs, keyed, ordered),
+            par_map_reduce(0..20_000_u32, &jobs, keyed, ordered),
             sequential_map
         );
         assert_eq!(
-            par_map_reduce(Vec::<u32>::new(), jobs, |i| i, |a, b| a + b),
+            par_map_reduce(Vec::<u32>::new(), &jobs, |i| i, |a, b| a + b),
             None
         );
-        assert_eq!(par_map_reduce([5_u32], jobs, |i| i, |a, b| a + b), Some(5));
+        assert_eq!(par_map_reduce([5_u32], &jobs, |i| i, |a, b| a + b), Some(5));
     }
 }
 
@@ -503,7 +503,7 @@ fn a_panic_in_map_reduce_names_its_item() {
         let payload = catch_unwind(|| {
             par_map_reduce(
                 0..10_000_u64,
-                jobs,
+                &jobs,
                 |x| {
                     assert!(x != 4_321, "boom");
                     x
@@ -589,7 +589,7 @@ fn unordered_streams_consumed_on_the_workers_of_their_own_pool_finish() {
 fn a_panic_of_the_input_reaches_the_consumer_unchanged_and_ends_the_stream() {
     for jobs in every_jobs() {
         let items = (0..10_000_u64).inspect(|&x| assert!(x != 1_000, "the input failed"));
-        let mut stream = par_map_iter(items, jobs, |x| x + 1);
+        let mut stream = par_map_iter(items, &jobs, |x| x + 1);
         let mut taken = 0;
         let payload = catch_unwind(AssertUnwindSafe(|| {
             for x in stream.by_ref() {

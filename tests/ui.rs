@@ -1,5 +1,6 @@
 //! Compile-time behaviour of the macros, through trybuild: `tests/ui/pass` must compile,
-//! `tests/ui/fail` must fail with the `.stderr` beside each case.
+//! `tests/ui/fail` must fail with the `.stderr` beside each case (and `tests/ui/without_progress`
+//! too, without the cargo feature `progress`).
 //!
 //! The goldens were made with Rust 1.95, the compiler named in `rust-version` (Cargo.toml),
 //! and are checked only there: another compiler words its errors differently, which is not a
@@ -19,4 +20,16 @@ fn ui_pass() {
 #[test]
 fn ui_fail() {
     trybuild::TestCases::new().compile_fail("tests/ui/fail/*.rs");
+}
+
+/// Without the cargo feature `progress`, `par_comp!`'s `progress` option is refused on the
+/// option, with a message that names the feature (with it, `tests/long_runs.rs` runs it).
+#[cfg(not(feature = "progress"))]
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the compile-fail goldens were made with Rust 1.95; other compilers word errors differently"
+)]
+#[test]
+fn ui_fail_without_progress() {
+    trybuild::TestCases::new().compile_fail("tests/ui/without_progress/*.rs");
 }

@@ -9,13 +9,16 @@
 //! keeps every worker busy though the outer loop has two items. Results are concatenated in
 //! the order of the sequential comprehension.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
 use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
-use crate::panic::{Failure, guarded, raise, run_or_stop};
+use crate::panic::{Failure, guarded, or_raise, run_or_stop};
 use crate::pipeline::{OnPanic, Shared, Sink, assemble, run_all, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool_as};
+use crate::watch::{Watch, or_raise_stopped};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Where the clauses of a comprehension run: passed by `par_comp!`'s expansion from each `for`
@@ -69,14 +72,17 @@ where
     U::Item: SendResult,
 {
     let jobs = jobs.into();
+    let watch = Watch::start(&jobs, None);
     let outer = Outer {
         workers: jobs.workers(),
         exact: !jobs.is_adaptive(),
         body: &body,
+        watch: watch.as_ref(),
     };
-    match items.drive(outer) {
-        Ok(results) => results,
-        Err(failure) => raise(failure),
+    let outcome = items.drive(outer);
+    match watch {
+        Some(watch) => or_raise_stopped(watch.finish(outcome)),
+        None => or_raise(outcome),
     }
 }
 
@@ -86,6 +92,8 @@ struct Outer<'a, B> {
     /// Whether exactly `workers` must run at once (see `pool::run_in_pool_as`).
     exact: bool,
     body: &'a B,
+    /// The call's watch, if it is watched.
+    watch: Option<&'a Arc<Watch>>,
 }
 
 impl<T, B, U> Driver<T> for Outer<'_, B>
@@ -110,7 +118,7 @@ where
             // Pulled in pieces that the workers start on while the caller pulls the next
             // ([`crate::pipeline`]); each outer item's elements are its piece's outputs.
             note_serial_read();
-            let shared = Shared::new(OnPanic::StopAll);
+            let shared = Shared::new(OnPanic::StopAll).watched(self.watch.cloned());
             let step = |item: T, sink: &mut Sink<'_, U::Item>| {
                 // Split over the pool on its workers, where pieces run.
                 let level = Level::inner(inside_worker());
@@ -121,7 +129,7 @@ where
             };
             let pieces =
                 run_all::<One, _, _, _, _>(items, &shared, &step, (self.workers, self.exact));
-            return assemble(Vec::new(), pieces);
+            return assemble(Vec::new(), pieces, &shared);
         }
         let items = gather(items);
         if items.is_empty() {
@@ -150,7 +158,7 @@ where
     type Output = Result<Vec<U::Item>, Failure>;
 
     fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
-        guarded(|cancel| {
+        guarded(self.watch.map(|watch| &**watch), |cancel| {
             let level = Level { parallel: false };
             let run = |item| (self.body)(level, item);
             items
@@ -175,7 +183,11 @@ impl<B> Outer<'_, B> {
         U::Item: SendResult,
     {
         let len = items.len();
-        let results = guarded(|cancel| {
+        let watch = self.watch.map(|watch| &**watch);
+        if let Some(watch) = watch {
+            watch.input_ended(len);
+        }
+        let results = guarded(watch, |cancel| {
             run_in_pool_as(self.workers, self.exact, |lanes| {
                 let level = Level {
                     parallel: !lanes.is_limited(),

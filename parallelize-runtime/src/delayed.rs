@@ -7,8 +7,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rayon::prelude::*;
 
 use crate::bounds::{One, Sendable};
-use crate::panic::{guarded, raise, run_or_stop};
+use crate::items::exact_size;
+use crate::panic::{guarded, or_raise, run_or_stop};
 use crate::pool::run_in_pool_as;
+use crate::watch::{Watch, or_raise_stopped};
 use crate::{Jobs, SendResult};
 
 /// A call captured for later: the callee and its arguments, evaluated when it was made, ready
@@ -80,8 +82,15 @@ where
 {
     let jobs = njobs.into();
     let (workers, exact) = (jobs.workers(), !jobs.is_adaptive());
+    let watch = Watch::start(&jobs, None);
     let run = |task: Delayed<'a, R>| task.run();
-    let results = guarded(|cancel| {
+    let tasks = tasks.into_iter();
+    if let Some(watch) = &watch
+        && let Some(len) = exact_size(&tasks)
+    {
+        watch.input_ended(len);
+    }
+    let results = guarded(watch.as_deref(), |cancel| {
         if workers == 1 {
             // Made and run one at a time, in order.
             return tasks
@@ -94,6 +103,9 @@ where
             .into_iter()
             .map(|task| Mutex::new(Slot::Waiting(task)))
             .collect();
+        if let Some(watch) = cancel.watch {
+            watch.input_ended(slots.len());
+        }
         if slots.is_empty() {
             // Nothing to share out: no pool.
             return Vec::new();
@@ -131,9 +143,9 @@ where
             )
             .collect()
     });
-    match results {
-        Ok(results) => results,
-        Err(failure) => raise(failure),
+    match watch {
+        Some(watch) => or_raise_stopped(watch.finish(results)),
+        None => or_raise(results),
     }
 }
 

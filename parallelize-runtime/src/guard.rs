@@ -16,7 +16,7 @@
 //! input ends as one job, not one per item. Iterating the producer instead (`into_iter`, which
 //! some adapters use) falls back to guarding each item and looking at the flag before each.
 
-use std::panic::resume_unwind;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -27,9 +27,10 @@ use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 
 use crate::bounds::{One, Sendable};
 use crate::panic::{Cancel, Cancelled, run_or_stop, run_recorded};
+use crate::watch::enter;
 
 /// Stops the call if dropped while unwinding: whatever panicked, no new item starts.
-struct StopOnUnwind<'a>(&'a Cancel);
+struct StopOnUnwind<'a>(&'a Cancel<'a>);
 
 impl Drop for StopOnUnwind<'_> {
     fn drop(&mut self) {
@@ -46,10 +47,11 @@ const BLOCK_TIME: Duration = Duration::from_micros(10);
 const MAX_BLOCK: usize = 4096;
 
 /// What every piece of one guarded call shares: the function, the call's stop flag and panic
-/// record, and the sum of the runs' own time. Copied into each producer as rayon splits.
+/// record (and watch), and the sum of the runs' own time. Copied into each producer as rayon
+/// splits.
 pub(crate) struct Guard<'a, F> {
     pub f: &'a F,
-    pub cancel: &'a Cancel,
+    pub cancel: &'a Cancel<'a>,
     /// The runs' own time, in nanoseconds, summed.
     pub busy: &'a AtomicU64,
 }
@@ -196,6 +198,8 @@ where
         let Guard { f, cancel, busy } = self.guard;
         // A panic that is not an item's (the source's own adaptors, rayon's) stops the call too.
         let _stop = StopOnUnwind(cancel);
+        // Calls the items make inherit this call's stop conditions (none, if unwatched).
+        let _entered = enter(cancel.watch);
         let mut items = self.base.into_iter();
         let started = Instant::now();
         let mut folder = folder;
@@ -206,6 +210,13 @@ where
         let mut next = self.offset;
         loop {
             if cancel.stopped() {
+                if let Some(watch) = cancel.watch {
+                    if items.len() == 0 {
+                        // Nothing was left to skip: this run is complete.
+                        break;
+                    }
+                    watch.cut();
+                }
                 resume_unwind(Box::new(Cancelled));
             }
             // Within a block the loop is a plain `map`: the call, guarded on its own (which
@@ -216,7 +227,19 @@ where
                 taken += 1;
                 Sendable::new(run_recorded(cancel, index, f, item))
             });
-            folder = folder.consume_iter(run);
+            // A panic here that is not an item's (theirs unwind as `Cancelled`) is the input's:
+            // kept, so that it is the call's answer even if an item panicked first elsewhere.
+            folder = match catch_unwind(AssertUnwindSafe(|| folder.consume_iter(run))) {
+                Ok(folder) => folder,
+                Err(payload) if payload.is::<Cancelled>() => resume_unwind(payload),
+                Err(payload) => {
+                    cancel.record_other(payload);
+                    resume_unwind(Box::new(Cancelled))
+                }
+            };
+            if let Some(watch) = cancel.watch {
+                watch.done(next..next + taken);
+            }
             next += taken;
             // Ended: the source gave fewer items than asked for (however long it said it was).
             if taken < block || folder.full() {

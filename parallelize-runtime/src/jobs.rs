@@ -1,8 +1,12 @@
 //! `Jobs`: how many workers a call may use, with joblib's sizing rules.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::num::NonZeroUsize;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::watch::{CancelHandle, Controls, Deadline, Progress};
 
 /// How many workers a parallel call may use: the `njobs` argument.
 ///
@@ -28,7 +32,13 @@ use std::sync::OnceLock;
 ///
 /// An effective size of one runs the calls inline on the caller's thread, in input order, with
 /// no pool and no thread hop. Never more than `workers()` calls run at the same time.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Options beyond the worker count are builder methods: [`Jobs::adaptive`],
+/// [`Jobs::in_flight`], and for long runs [`Jobs::on_progress`], `Jobs::progress_bar` (cargo
+/// feature `progress`), [`Jobs::deadline`], [`Jobs::timeout`] and [`Jobs::cancel_on`]. A
+/// `Jobs` is cheap to clone (its long-run options are shared), and `&Jobs` converts too, so one
+/// value can serve several calls: `f_par(xs, &jobs)`.
+#[derive(Clone)]
 pub struct Jobs {
     /// The requested value, never zero.
     requested: isize,
@@ -37,6 +47,9 @@ pub struct Jobs {
     /// The most items a streaming call may hold at once (see [`Jobs::in_flight`]); `None`:
     /// [`Jobs::DEFAULT_IN_FLIGHT`].
     in_flight: Option<NonZeroUsize>,
+    /// Progress, deadline and cancellation (see `crate::watch`); `None` when none is set, so
+    /// that an unwatched call asks one branch.
+    pub(crate) controls: Option<Arc<Controls>>,
 }
 
 impl Jobs {
@@ -86,6 +99,7 @@ impl Jobs {
                 requested: njobs,
                 adaptive: true,
                 in_flight: None,
+                controls: None,
             })
         }
     }
@@ -98,6 +112,7 @@ impl Jobs {
             requested: -1,
             adaptive: true,
             in_flight: None,
+            controls: None,
         }
     }
 
@@ -122,7 +137,7 @@ impl Jobs {
     /// See [`Jobs::adaptive`].
     #[must_use]
     #[inline]
-    pub fn is_adaptive(self) -> bool {
+    pub fn is_adaptive(&self) -> bool {
         self.adaptive
     }
 
@@ -188,21 +203,21 @@ impl Jobs {
     /// [`Jobs::DEFAULT_IN_FLIGHT`].
     #[must_use]
     #[inline]
-    pub fn in_flight_bound(self) -> usize {
+    pub fn in_flight_bound(&self) -> usize {
         self.in_flight
             .map_or(Jobs::DEFAULT_IN_FLIGHT, NonZeroUsize::get)
     }
 
     /// The value this was made from, as the user wrote it (`-1`, `4`, ...).
     #[must_use]
-    pub fn requested(self) -> isize {
+    pub fn requested(&self) -> isize {
         self.requested
     }
 
     /// The number of workers this resolves to on this machine (always at least one).
     #[must_use]
     #[inline]
-    pub fn workers(self) -> usize {
+    pub fn workers(&self) -> usize {
         if self.requested > 0 {
             self.requested.unsigned_abs()
         } else {
@@ -210,6 +225,135 @@ impl Jobs {
             let all_but = self.requested.unsigned_abs() - 1;
             cores().saturating_sub(all_but).max(1)
         }
+    }
+}
+
+/// Long runs: progress, deadlines and cancellation (see the crate's section "Long runs").
+impl Jobs {
+    /// Calls `report` with the call's [`Progress`] as items finish: at most once every
+    /// [`REPORT_EVERY`](crate::REPORT_EVERY) (100 ms), never twice at once, from whichever
+    /// thread finishes work, and once more when the call ends, with the final count
+    /// ([`Progress::is_last`]). Items are counted when they finish, not when they start.
+    ///
+    /// A report runs on a worker between items, so keep it short (update a bar, store a
+    /// number); a panic in it is not an item's and ends the call. Calls nested in this one
+    /// (made by its items) do not report through it.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+    /// let squares = par_map(0..1000_u64, jobs, |x| x * x);
+    /// let reports = seen.lock().unwrap();
+    /// let last = reports.last().unwrap();
+    /// assert!(last.is_last());
+    /// assert_eq!((last.finished(), last.total()), (1000, Some(1000)));
+    /// # assert_eq!(squares.len(), 1000);
+    /// ```
+    #[must_use]
+    pub fn on_progress(self, report: impl Fn(Progress) + Send + Sync + 'static) -> Jobs {
+        self.with_controls(|controls| controls.report = Some(Arc::new(report)))
+    }
+
+    /// Items not started by `deadline` are skipped, and the call ends with [`Stopped`]
+    /// (`StopCause::Deadline`): see [`Jobs::cancel_on`] for what each kind of call does then.
+    /// Items running at the deadline finish; the engine looks at the clock between runs of
+    /// items that take about 10 µs (one item, for items slower than that), so no item starts
+    /// later than that after the deadline.
+    ///
+    /// [`Stopped`]: crate::Stopped
+    #[must_use]
+    pub fn deadline(self, deadline: Instant) -> Jobs {
+        self.with_controls(|controls| controls.deadline = Some(Deadline::At(deadline)))
+    }
+
+    /// A deadline `timeout` after each call made with these `Jobs` starts: see
+    /// [`Jobs::deadline`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use parallelize::{Jobs, StopCause, Stoppable, par_map_iter};
+    ///
+    /// let slow = |x: u64| { std::thread::sleep(Duration::from_millis(5)); x };
+    /// let jobs = Jobs::new(2).timeout(Duration::from_millis(20));
+    /// let outcome: Result<Vec<u64>, _> = par_map_iter(0..10_000, jobs, slow).checked().collect();
+    /// assert_eq!(outcome.unwrap_err().cause(), StopCause::Deadline);
+    /// ```
+    #[must_use]
+    pub fn timeout(self, timeout: Duration) -> Jobs {
+        self.with_controls(|controls| controls.deadline = Some(Deadline::After(timeout)))
+    }
+
+    /// Watches `handle`: once [`CancelHandle::cancel`] is called (from any thread), calls made
+    /// with these `Jobs` start no new item; items already running finish (Rust cannot stop a
+    /// running closure safely), and calls nested in them (made by their items) stop starting
+    /// items too. The call then ends with [`Stopped`], which says how many items finished and
+    /// which did not:
+    ///
+    /// - a stream (`NAME_par_iter`, [`par_map_iter`](crate::par_map_iter), ...) hands out the
+    ///   results that finished and then ends with the error: `Err(Stopped)` through
+    ///   [`Stoppable::checked`](crate::Stoppable::checked), a panic with its message
+    ///   otherwise; collecting the checked stream is the `Result`-returning form of any call;
+    /// - [`par_map_reduce_checked`](crate::par_map_reduce_checked) returns it;
+    /// - the calls that return every result (`NAME_par`, `NAME_try_par`, `par_comp!`,
+    ///   [`pool_parallelize`](crate::pool_parallelize), [`par_map_reduce`](crate::par_map_reduce))
+    ///   cannot, and panic with its message, as `Result::expect` would: use the stream form to
+    ///   handle it.
+    ///
+    /// A call that finishes every item is not stopped, even if the handle was cancelled while
+    /// its last items ran.
+    ///
+    /// ```
+    /// use parallelize::{CancelHandle, Jobs, StopCause, Stoppable, par_map_iter};
+    ///
+    /// let cancel = CancelHandle::new();
+    /// cancel.cancel(); // before the call: nothing starts
+    /// let outcome: Result<Vec<u32>, _> =
+    ///     par_map_iter(0..100_u32, Jobs::new(4).cancel_on(&cancel), |x| x).checked().collect();
+    /// let stopped = outcome.unwrap_err();
+    /// assert_eq!(stopped.cause(), StopCause::Cancelled);
+    /// assert_eq!(stopped.unfinished(), [0..100]);
+    /// ```
+    ///
+    /// [`Stopped`]: crate::Stopped
+    #[must_use]
+    pub fn cancel_on(self, handle: &CancelHandle) -> Jobs {
+        self.with_controls(|controls| controls.cancel = Some(handle.clone()))
+    }
+
+    /// Draws a progress bar on stderr for each call made with these `Jobs` (cargo feature
+    /// `progress`, on [indicatif](https://docs.rs/indicatif)): finished items against the total
+    /// when it is known (a counter otherwise), the rate, and the time left. Hidden when stderr
+    /// is not a terminal. The bars of concurrent and nested calls share one
+    /// `indicatif::MultiProgress`, a line each; a nested call's bar is cleared when it ends,
+    /// the others stay, finished.
+    ///
+    /// ```
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let squares = par_map(0..1000_u64, Jobs::new(2).progress_bar(), |x| x * x);
+    /// # assert_eq!(squares.len(), 1000);
+    /// ```
+    #[cfg(feature = "progress")]
+    #[must_use]
+    pub fn progress_bar(self) -> Jobs {
+        self.with_controls(|controls| controls.bar = Some(crate::bar::BarSpec::Default))
+    }
+
+    /// [`Jobs::progress_bar`] on a bar of your own (its style, its draw target): each call
+    /// sets its length and position, and finishes it when it ends.
+    #[cfg(feature = "progress")]
+    #[must_use]
+    pub fn progress_bar_with(self, bar: indicatif::ProgressBar) -> Jobs {
+        self.with_controls(|controls| controls.bar = Some(crate::bar::BarSpec::Given(bar)))
+    }
+
+    fn with_controls(mut self, set: impl FnOnce(&mut Controls)) -> Jobs {
+        set(Arc::make_mut(self.controls.get_or_insert_default()));
+        self
     }
 }
 
@@ -238,12 +382,55 @@ impl Default for Jobs {
 
 impl fmt::Debug for Jobs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Jobs")
+        let mut debug = f.debug_struct("Jobs");
+        debug
             .field("requested", &self.requested)
             .field("workers", &self.workers())
             .field("adaptive", &self.adaptive)
-            .field("in_flight", &self.in_flight_bound())
-            .finish()
+            .field("in_flight", &self.in_flight_bound());
+        if let Some(controls) = &self.controls {
+            debug.field("controls", controls);
+        }
+        debug.finish()
+    }
+}
+
+/// Equal when they ask for the same workers and options, and share the same long-run options
+/// (the same `Jobs`, or clones of it: a callback cannot be compared).
+impl PartialEq for Jobs {
+    fn eq(&self, other: &Jobs) -> bool {
+        self.requested == other.requested
+            && self.adaptive == other.adaptive
+            && self.in_flight == other.in_flight
+            && match (&self.controls, &other.controls) {
+                (None, None) => true,
+                (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for Jobs {}
+
+impl Hash for Jobs {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.requested.hash(state);
+        self.adaptive.hash(state);
+        self.in_flight.hash(state);
+    }
+}
+
+// A `Jobs` may hold a progress report, a closure whose state a panic could leave half-updated,
+// which makes the compiler take it for not unwind-safe; but so is any closure's, and a panic
+// that reaches the caller ends the call that used it. Without these, `catch_unwind(|| f_par(xs,
+// jobs))` would stop compiling for every `Jobs`, with or without a report.
+impl std::panic::UnwindSafe for Jobs {}
+impl std::panic::RefUnwindSafe for Jobs {}
+
+impl From<&Jobs> for Jobs {
+    /// A clone: so that one `Jobs` serves several calls (`f_par(xs, &jobs)`).
+    fn from(jobs: &Jobs) -> Jobs {
+        jobs.clone()
     }
 }
 

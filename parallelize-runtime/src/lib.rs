@@ -6,6 +6,8 @@
 
 mod adaptive;
 mod argument;
+#[cfg(feature = "progress")]
+mod bar;
 mod bounds;
 mod comprehension;
 mod delayed;
@@ -20,6 +22,7 @@ mod reduce;
 mod stream;
 mod try_map;
 mod try_output;
+mod watch;
 
 pub use adaptive::Cost;
 pub use argument::{Argument, Arguments, Exact};
@@ -35,9 +38,14 @@ pub use map::{map_items, par_map};
 pub use pool::set_idle_release;
 /// rayon, re-exported for [`from_par_iter`]'s parallel iterators: no direct dependency needed.
 pub use rayon;
-pub use reduce::{map_reduce_items, par_map_reduce};
+pub use reduce::{map_reduce_items, par_map_reduce, par_map_reduce_checked};
 pub use stream::{
     comprehension_iter, map_iter, par_map_iter, par_map_unordered, pool_parallelize_iter,
 };
 pub use try_map::{try_map_items, try_par_map};
 pub use try_output::TryOutput;
+pub use watch::{CancelHandle, Checked, Progress, REPORT_EVERY, StopCause, Stoppable, Stopped};
+
+/// indicatif, re-exported for [`Jobs::progress_bar_with`]'s bars (cargo feature `progress`).
+#[cfg(feature = "progress")]
+pub use indicatif;

@@ -28,6 +28,7 @@ use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, align_of, size_of};
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::ptr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -40,8 +41,11 @@ use crate::items::{
     Consume, Driver, InPlace, IntoItems, exact_size, gather, note_serial_read, sequentially,
 };
 use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
-use crate::pipeline::{Buffers, OnPanic, Shared, Sink, assemble, run_batch, worth_pulling};
+use crate::pipeline::{
+    Buffers, OnPanic, Shared, Sink, assemble, run_batch, run_into, worth_pulling,
+};
 use crate::pool::{Lanes, inside_worker, run_in_pool_as};
+use crate::watch::{Watch, or_raise_stopped};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Calls `f` on every item of `items` on `jobs` workers; returns the results in input order.
@@ -101,13 +105,118 @@ where
     F: Fn(I::Item) -> R + Sync,
 {
     let jobs = jobs.into();
+    if let Some(watch) = Watch::start(&jobs, None) {
+        return or_raise_stopped(
+            watch.finish(map_watched::<Shape, _, _, _>(items, &jobs, &watch, &f)),
+        );
+    }
     let driver = MapDriver {
         f: &f,
-        jobs,
         cost: cost.filter(|_| jobs.is_adaptive()),
+        jobs,
+        watch: None,
         shape: PhantomData::<fn() -> Shape>,
     };
     items.drive(driver)
+}
+
+/// [`map_items`] for a watched call (see `crate::watch`): never the tiny or measured paths,
+/// whose loops do not look at a watch; inline with one worker, else on the workers.
+#[cold]
+#[inline(never)]
+pub(crate) fn map_watched<Shape, I, R, F>(
+    items: I,
+    jobs: &Jobs,
+    watch: &Arc<Watch>,
+    f: &F,
+) -> Result<Vec<R>, Failure>
+where
+    I: IntoItems,
+    I::Item: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(I::Item) -> R + Sync,
+{
+    items.drive(Watched(MapDriver {
+        f,
+        jobs: jobs.clone(),
+        cost: None,
+        watch: Some(watch),
+        shape: PhantomData::<fn() -> Shape>,
+    }))
+}
+
+/// A watched map call, given its items by [`IntoItems::drive`].
+struct Watched<'a, F, Shape>(MapDriver<'a, F, Shape>);
+
+impl<T, R, F, Shape> Driver<T> for Watched<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = Result<Vec<R>, Failure>;
+
+    fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        let (driver, watch) = (&self.0, self.watch());
+        if let Some(len) = exact_size(&items) {
+            watch.input_ended(len);
+        }
+        if driver.jobs.workers() == 1 {
+            // Inline, the one loop that looks at a watch (the pipeline's).
+            let shared = Shared::new(OnPanic::StopAll).watched(Some(Arc::clone(watch)));
+            let step = |item: T, sink: &mut Sink<'_, R>| {
+                sink.push((driver.f)(item));
+                false
+            };
+            let mut sink = Sink::into_vec(Vec::with_capacity(items.size_hint().0));
+            let (ran, panic) = run_into(&shared, &step, 0, items, &mut sink);
+            if let Some((index, message)) = panic {
+                return Err(Failure::item(index, message));
+            }
+            if shared.was_cut() {
+                return Err(Failure::stopped());
+            }
+            watch.input_ended(ran);
+            return Ok(Sendable::unwrap_vec(sink.outputs()));
+        }
+        driver.map_rest(items, 0, driver.jobs.workers())
+    }
+
+    fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        let len = items.len();
+        self.watch().input_ended(len);
+        let workers = self.0.jobs.workers();
+        if workers == 1 || len <= 1 {
+            return sequentially(items, self);
+        }
+        self.0.on_workers(items, len, workers)
+    }
+}
+
+/// A watched call on one worker, over a parallel source's items read on the caller's thread.
+impl<T, R, F, Shape> Consume<T> for Watched<'_, F, Shape>
+where
+    T: SendItem<Shape>,
+    R: SendResult,
+    F: Fn(T) -> R + Sync,
+{
+    type Output = Result<Vec<R>, Failure>;
+
+    fn consume<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        let one = Watched(MapDriver {
+            jobs: Jobs::new(1),
+            ..self.0
+        });
+        one.sequential(items)
+    }
+}
+
+impl<F, Shape> Watched<'_, F, Shape> {
+    fn watch(&self) -> &Arc<Watch> {
+        self.0
+            .watch
+            .unwrap_or_else(|| unreachable!("parallelize: a watched call without a watch"))
+    }
 }
 
 /// One `map` call, given its items by [`IntoItems::drive`]. It raises a failure where it meets
@@ -119,6 +228,8 @@ struct MapDriver<'a, F, Shape> {
     f: &'a F,
     jobs: Jobs,
     cost: Option<&'a Cost>,
+    /// The call's watch, if it is watched (then only [`Watched`] drives it).
+    watch: Option<&'a Arc<Watch>>,
     shape: PhantomData<fn() -> Shape>,
 }
 
@@ -254,7 +365,13 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         F: Fn(T) -> R + Sync,
     {
         let busy = AtomicU64::new(0);
-        let results = collect_guarded(items, 0, (workers, self.exact()), &busy, self.f)?;
+        let results = collect_guarded(
+            items,
+            0,
+            (workers, self.exact()),
+            (&busy, self.watch.map(|watch| &**watch)),
+            self.f,
+        )?;
         self.learn(&busy, len);
         Ok(results)
     }
@@ -322,19 +439,24 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
         if inside_worker() || !worth_pulling(&items) {
             let items: Vec<T> = gather(items);
             let count = items.len();
+            if let Some(watch) = self.watch {
+                watch.input_ended(first + count);
+            }
             let busy = AtomicU64::new(0);
             let results = map_gathered::<Shape, _, _, _>(
                 items,
                 first,
                 (workers, self.exact()),
-                &busy,
+                (&busy, self.watch.map(|watch| &**watch)),
                 self.f,
             )?;
             self.learn(&busy, count);
             return Ok(results);
         }
         note_serial_read();
-        let shared = Shared::new(OnPanic::StopAll).seeded(self.cost.and_then(Cost::picos_per_item));
+        let shared = Shared::new(OnPanic::StopAll)
+            .seeded(self.cost.and_then(Cost::picos_per_item))
+            .watched(self.watch.cloned());
         let step = |item: T, sink: &mut Sink<'_, R>| {
             sink.push((self.f)(item));
             false
@@ -355,7 +477,7 @@ impl<F, Shape> MapDriver<'_, F, Shape> {
                 usize::try_from(count).unwrap_or(usize::MAX),
             );
         }
-        assemble(results, batch.pieces)
+        assemble(results, batch.pieces, &shared)
     }
 
     /// Teaches the cost what the workers' runs of `items` items took.
@@ -518,7 +640,7 @@ fn map_gathered<Shape, T, R, F>(
     items: Vec<T>,
     first: usize,
     (workers, exact): (usize, bool),
-    busy: &AtomicU64,
+    (busy, watch): (&AtomicU64, Option<&Watch>),
     f: &F,
 ) -> Result<Vec<R>, Failure>
 where
@@ -526,7 +648,7 @@ where
     R: SendResult,
     F: Fn(T) -> R + Sync,
 {
-    if items.len() <= 1 {
+    if items.len() <= 1 && watch.is_none() {
         // One item (or none): called here, with no pool.
         return items
             .into_iter()
@@ -539,19 +661,19 @@ where
         items.into_par_iter(),
         first,
         (workers, exact),
-        busy,
+        (busy, watch),
         &unwrap_then_call,
     )
 }
 
 /// `f` on every item of `items` on the workers, results in order, each item's panic named by
 /// its index counted from `first`, the runs' own time added to `busy`: the one parallel map
-/// that every path of the engine ends in.
+/// that every path of the engine ends in. A watched call's watch can stop it.
 fn collect_guarded<P, R, F>(
     items: P,
     first: usize,
     (workers, exact): (usize, bool),
-    busy: &AtomicU64,
+    (busy, watch): (&AtomicU64, Option<&Watch>),
     f: &F,
 ) -> Result<Vec<R>, Failure>
 where
@@ -560,7 +682,7 @@ where
     F: Fn(P::Item) -> R + Sync,
 {
     let len = items.len();
-    let results = guarded(|cancel| {
+    let results = guarded(watch, |cancel| {
         run_in_pool_as(workers, exact, |lanes| {
             GuardedMap {
                 base: items.with_min_len(piece(lanes, len, workers)),

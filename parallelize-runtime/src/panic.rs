@@ -23,10 +23,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind, panic_any, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-/// The shared state of one call: whether an item has panicked, and the lowest such item.
-pub(crate) struct Cancel {
+use crate::watch::{Interrupted, Watch, enter};
+
+/// The shared state of one call: whether an item has panicked, and the lowest such item; and
+/// the call's [`Watch`], if it is watched (then its stop also stops the call).
+pub(crate) struct Cancel<'w> {
     stopped: AtomicBool,
     first_panic: Mutex<Option<(usize, String)>>,
+    /// The first panic that was not an item's (the source's own adaptors, rayon's): it is the
+    /// call's answer, whichever panicked first in time.
+    other_panic: Mutex<Option<Box<dyn Any + Send>>>,
+    pub(crate) watch: Option<&'w Watch>,
 }
 
 /// The payload that unwinds the rest of a cancelled call out of rayon. It never reaches the
@@ -34,19 +41,45 @@ pub(crate) struct Cancel {
 /// hook does not print it.
 pub(crate) struct Cancelled;
 
-impl Cancel {
-    /// Whether an item has panicked (then no new item may start).
+impl Cancel<'_> {
+    /// Whether an item has panicked, or the call's watch says stop (then no new item may
+    /// start).
     #[inline]
     pub(crate) fn stopped(&self) -> bool {
         // Relaxed: this is a hint to stop early. The panic itself travels through rayon's
         // join, which synchronises, and `first_panic` is read only after the call is over.
-        self.stopped.load(Ordering::Relaxed)
+        self.stopped.load(Ordering::Relaxed) || self.watch.is_some_and(|watch| self.told(watch))
+    }
+
+    /// Whether `watch` says stop; if so, the call's own flag tells the other threads.
+    #[cold]
+    #[inline(never)]
+    fn told(&self, watch: &Watch) -> bool {
+        let stopping = watch.stopping();
+        if stopping {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+        stopping
     }
 
     /// Stops the call without naming an item: for a panic that is not an item's.
     #[cold]
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the call for a panic that is not an item's, keeping the first such payload: the
+    /// input failed, which is the call's answer.
+    #[cold]
+    pub(crate) fn record_other(&self, payload: Box<dyn Any + Send>) {
+        self.stop();
+        let mut other = self
+            .other_panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if other.is_none() {
+            *other = Some(payload);
+        }
     }
 
     #[cold]
@@ -66,12 +99,23 @@ impl Cancel {
 ///
 /// A panic in `f` is recorded in `cancel`, and the item then unwinds with a private payload,
 /// which ends the call (rayon propagates it, dropping the results made so far).
+///
+/// For the paths that run items one at a time: in a watched call the item counts as finished
+/// when it returns, and calls it makes inherit the call's stop conditions.
 #[inline]
 pub(crate) fn run_or_stop<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -> R, item: T) -> R {
     if cancel.stopped() {
+        if let Some(watch) = cancel.watch {
+            watch.cut();
+        }
         resume_unwind(Box::new(Cancelled));
     }
-    run_recorded(cancel, index, f, item)
+    let _entered = enter(cancel.watch);
+    let result = run_recorded(cancel, index, f, item);
+    if let Some(watch) = cancel.watch {
+        watch.done(index..index + 1);
+    }
+    result
 }
 
 /// Runs the item at `index`: `f(item)`, whose panic is recorded in `cancel` and ends the call
@@ -84,7 +128,13 @@ pub(crate) fn run_recorded<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -
     match catch_unwind(AssertUnwindSafe(|| f(item))) {
         Ok(result) => result,
         Err(payload) => {
-            cancel.record(index, &*payload);
+            if payload.is::<Interrupted>() {
+                // A call the item made was stopped by this call's stop: the item did not
+                // finish, and this call is stopping too.
+                cancel.stop();
+            } else {
+                cancel.record(index, &*payload);
+            }
             drop(payload);
             resume_unwind(Box::new(Cancelled))
         }
@@ -112,8 +162,14 @@ pub(crate) struct Failure(Box<Failed>);
 
 /// What [`Failure`] holds.
 pub(crate) enum Failed {
-    Item { index: usize, message: String },
+    Item {
+        index: usize,
+        message: String,
+    },
     Other(Box<dyn Any + Send>),
+    /// The call's watch stopped it (its deadline, its cancel handle, an enclosing call's): the
+    /// watch makes the report.
+    Stopped,
 }
 
 impl Failure {
@@ -128,6 +184,17 @@ impl Failure {
     pub(crate) fn other(payload: Box<dyn Any + Send>) -> Failure {
         Failure(Box::new(Failed::Other(payload)))
     }
+
+    /// The call's watch stopped it.
+    #[cold]
+    pub(crate) fn stopped() -> Failure {
+        Failure(Box::new(Failed::Stopped))
+    }
+
+    /// Whether the call's watch stopped it.
+    pub(crate) fn is_stopped(&self) -> bool {
+        matches!(*self.0, Failed::Stopped)
+    }
 }
 
 /// Raises `failure` on the caller's thread: an item's panic as `item {index} panicked:
@@ -138,6 +205,8 @@ pub(crate) fn raise(failure: Failure) -> ! {
     match *failure.0 {
         Failed::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
         Failed::Other(payload) => resume_unwind(payload),
+        // Only a watched call stops, and its watch turns this into its error first.
+        Failed::Stopped => unreachable!("parallelize: a stop reached the caller unreported"),
     }
 }
 
@@ -166,15 +235,30 @@ pub(crate) fn or_raise<T>(result: Result<T, Failure>) -> T {
 }
 
 /// Runs one call's `body` with a fresh [`Cancel`], and turns a panic of one of its items into a
-/// [`Failure`] naming the lowest index that panicked.
-pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> Result<R, Failure> {
+/// [`Failure`] naming the lowest index that panicked. A watched call's watch can stop it too
+/// ([`Failure::stopped`]).
+pub(crate) fn guarded<R>(
+    watch: Option<&Watch>,
+    body: impl FnOnce(&Cancel) -> R,
+) -> Result<R, Failure> {
     let cancel = Cancel {
         stopped: AtomicBool::new(false),
         first_panic: Mutex::new(None),
+        other_panic: Mutex::new(None),
+        watch,
     };
     match catch_unwind(AssertUnwindSafe(|| body(&cancel))) {
         Ok(result) => Ok(result),
         Err(payload) => {
+            let other = cancel
+                .other_panic
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(other) = other {
+                // The input's own failure, before any item's: it says the input itself failed.
+                drop(payload);
+                return Err(Failure::other(other));
+            }
             let first = cancel
                 .first_panic
                 .into_inner()
@@ -184,6 +268,8 @@ pub(crate) fn guarded<R>(body: impl FnOnce(&Cancel) -> R) -> Result<R, Failure> 
                 Some((index, message)) if payload.is::<Cancelled>() => {
                     Failure::item(index, message)
                 }
+                // No item panicked: the watch stopped the call.
+                None if payload.is::<Cancelled>() && watch.is_some() => Failure::stopped(),
                 // Not an item's panic (the source's own, rayon's): passed on untouched, before
                 // any item's, for it says the input itself failed.
                 _ => Failure::other(payload),

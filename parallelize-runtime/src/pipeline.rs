@@ -24,8 +24,8 @@ use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -33,6 +33,7 @@ use crate::bounds::{One, SendItem, Sendable};
 use crate::map::piece;
 use crate::panic::{Failure, payload_message};
 use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
+use crate::watch::{Interrupted, Watch, enter};
 
 /// What one piece's run aims to take: long enough that its own cost (a rayon job, two `Vec`s,
 /// two clock reads: about a microsecond) is lost in it, short enough that the last pieces of a
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     on_panic: OnPanic,
     /// Every piece one item: coarse tasks, never batched.
     one_each: bool,
+    /// The call's watch, if it is watched.
+    pub(crate) watch: Option<Arc<Watch>>,
 }
 
 impl Shared {
@@ -75,7 +78,34 @@ impl Shared {
             busy_items: AtomicU64::new(0),
             on_panic,
             one_each: false,
+            watch: None,
         }
+    }
+
+    /// Watched by `watch` (if any): its stop stops the items, and they report to it.
+    pub(crate) fn watched(self, watch: Option<Arc<Watch>>) -> Shared {
+        Shared { watch, ..self }
+    }
+
+    /// Whether the pieces may start no more items: the limit is reached, or the watch says
+    /// stop (then the limit says so too, to the other threads).
+    pub(crate) fn stops_at(&self, index: usize) -> bool {
+        index >= self.limit() || self.watch.as_deref().is_some_and(|watch| self.told(watch))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn told(&self, watch: &Watch) -> bool {
+        let stopping = watch.stopping();
+        if stopping {
+            self.lower(0);
+        }
+        stopping
+    }
+
+    /// Whether the watch stopped the call with items skipped: its outputs are then no answer.
+    pub(crate) fn was_cut(&self) -> bool {
+        self.watch.as_deref().is_some_and(Watch::was_cut)
     }
 
     /// Every piece one item (coarse tasks, each its own unit of work).
@@ -152,6 +182,8 @@ pub(crate) struct Done<O> {
     pub(crate) first: usize,
     /// How many items the piece carried (run or not).
     pub(crate) len: usize,
+    /// How many of them ran (the first `ran`).
+    pub(crate) ran: usize,
     /// Where the piece's slots start in the call's slots, and how many it wrote (see [`Sink`]).
     slot_start: usize,
     written: usize,
@@ -162,11 +194,31 @@ pub(crate) struct Done<O> {
 }
 
 impl<O> Done<O> {
+    /// The outputs of a run of `len` items from `first` made outside a piece (inline), and the
+    /// panic that stopped it, if one did.
+    pub(crate) fn of(
+        first: usize,
+        len: usize,
+        outputs: Vec<Sendable<O, One>>,
+        panic: Option<(usize, String)>,
+    ) -> Done<O> {
+        Done {
+            first,
+            len,
+            ran: outputs.len(),
+            slot_start: 0,
+            written: 0,
+            outputs,
+            panic,
+        }
+    }
+
     /// A piece of `len` items from `first` that failed as a whole, with `message`.
     pub(crate) fn failed(first: usize, len: usize, message: String) -> Done<O> {
         Done {
             first,
             len,
+            ran: 0,
             slot_start: 0,
             written: 0,
             outputs: Vec::new(),
@@ -256,8 +308,8 @@ pub(crate) trait Step<T, O>: Fn(T, &mut Sink<'_, O>) -> bool + Sync {}
 impl<T, O, F: Fn(T, &mut Sink<'_, O>) -> bool + Sync> Step<T, O> for F {}
 
 /// Runs `items` (the first is item `first` of the call) into `sink` until one fails or panics
-/// or the limit says it may not start; returns how many it took and the panic that stopped
-/// them, if one did (its outputs dropped).
+/// or the limit (or the call's watch) says it may not start; returns how many it took and the
+/// panic that stopped them, if one did (its outputs dropped).
 pub(crate) fn run_into<T, O>(
     shared: &Shared,
     step: &impl Step<T, O>,
@@ -265,6 +317,8 @@ pub(crate) fn run_into<T, O>(
     items: impl Iterator<Item = T>,
     sink: &mut Sink<'_, O>,
 ) -> (usize, Option<(usize, String)>) {
+    // Calls the items make inherit this call's stop conditions (none, if unwatched).
+    let _entered = enter(shared.watch.as_deref());
     // One guard for the whole run (free until it catches), not one per item, so that the
     // loop over cheap items stays a plain loop: the item being run, and the outputs before
     // it, are noted before each call. AssertUnwindSafe: after a panic the item's outputs are
@@ -272,25 +326,46 @@ pub(crate) fn run_into<T, O>(
     // guard, as with `thread::scope`.
     let mut current = (first, 0);
     let mut ran = 0;
-    let ended = catch_unwind(AssertUnwindSafe(|| {
-        for (offset, item) in items.enumerate() {
-            let index = first + offset;
-            if index >= shared.limit() {
-                break;
-            }
-            ran = offset + 1;
-            current = (index, sink.len());
-            if step(item, sink) {
-                shared.lower(index + 1);
-                break;
+    let ended = catch_unwind(AssertUnwindSafe(|| match shared.watch.as_deref() {
+        None => {
+            for (offset, item) in items.enumerate() {
+                let index = first + offset;
+                if index >= shared.limit() {
+                    break;
+                }
+                ran = offset + 1;
+                current = (index, sink.len());
+                if step(item, sink) {
+                    shared.lower(index + 1);
+                    break;
+                }
             }
         }
+        Some(watch) => run_watched(
+            shared,
+            watch,
+            step,
+            first,
+            items,
+            sink,
+            (&mut current, &mut ran),
+        ),
     }));
     let Err(payload) = ended else {
         return (ran, None);
     };
     let (index, before) = current;
     sink.truncate(before);
+    if payload.is::<Interrupted>() {
+        // A call the item made was stopped by this call's stop: the item did not finish, and
+        // this call is stopping too.
+        drop(payload);
+        shared.lower(0);
+        if let Some(watch) = shared.watch.as_deref() {
+            watch.cut();
+        }
+        return (index - first, None);
+    }
     let message = payload_message(&*payload);
     drop(payload);
     shared.lower(match shared.on_panic {
@@ -298,6 +373,64 @@ pub(crate) fn run_into<T, O>(
         OnPanic::KeepEarlier => index,
     });
     (ran, Some((index, message)))
+}
+
+/// How long a run of a watched call's items may take before the next look at its watch.
+const WATCH_BLOCK: Duration = Duration::from_micros(10);
+
+/// [`run_into`]'s loop for a watched call: in blocks, the watch asked (and the finished items
+/// reported to it) between blocks; a block starts at one item and doubles while it takes less
+/// than [`WATCH_BLOCK`], as the engine's indexed runs do.
+fn run_watched<T, O>(
+    shared: &Shared,
+    watch: &Watch,
+    step: &impl Step<T, O>,
+    first: usize,
+    items: impl Iterator<Item = T>,
+    sink: &mut Sink<'_, O>,
+    (current, ran): (&mut (usize, usize), &mut usize),
+) {
+    let mut items = items.enumerate();
+    let mut block = 1;
+    let mut block_start = 0;
+    let mut block_started = Instant::now();
+    loop {
+        let offset = *ran;
+        if offset == block_start + block || offset == 0 {
+            // Between blocks.
+            watch.done(first + block_start..first + offset);
+            if shared.stops_at(first + offset) {
+                if watch.stopping() && items.next().is_some() {
+                    watch.cut();
+                }
+                return;
+            }
+            let now = Instant::now();
+            if offset > 0 {
+                block = if now - block_started < WATCH_BLOCK {
+                    block.saturating_mul(2).min(MAX_PIECE)
+                } else {
+                    (block / 2).max(1)
+                };
+            }
+            block_start = offset;
+            block_started = now;
+        }
+        let Some((offset, item)) = items.next() else {
+            break;
+        };
+        let index = first + offset;
+        if index >= shared.limit() {
+            break;
+        }
+        *ran = offset + 1;
+        *current = (index, sink.len());
+        if step(item, sink) {
+            shared.lower(index + 1);
+            break;
+        }
+    }
+    watch.done(first + block_start..first + *ran);
 }
 
 /// Runs one piece, whose first item is item `first` of the call, writing into `slots` (which
@@ -328,6 +461,7 @@ fn run_piece<T, O, Shape>(
     Done {
         first,
         len,
+        ran,
         slot_start,
         written: sink.written,
         outputs: sink.overflow,
@@ -530,7 +664,11 @@ where
     let mut pulled = 0;
     let mut exhausted = false;
     scope_outside(workers, |scope| {
-        while pulled < budget && first + pulled < shared.limit() {
+        while pulled < budget {
+            if shared.stops_at(first + pulled) {
+                note_unread(shared, !head.is_empty() || items.next().is_some());
+                break;
+            }
             // A fair share of what is left (or of the bound), so that the work still spreads
             // over every worker; one item each where items must all be able to run at once.
             // (The input's own count, where it gives one, is only a hint to size pieces by.)
@@ -584,7 +722,21 @@ where
     })
     .unwrap_or_else(|| unreachable!("parallelize: a scope outside the pools was refused"));
     take_done(finished);
+    if exhausted && let Some(watch) = shared.watch.as_deref() {
+        watch.input_ended(first + pulled);
+    }
     (pulled, exhausted)
+}
+
+/// The caller stopped pulling because the call stops: if its watch stopped it and items were
+/// `left` unread, the call was cut short.
+fn note_unread(shared: &Shared, left: bool) {
+    if left
+        && let Some(watch) = shared.watch.as_deref()
+        && watch.stopping()
+    {
+        watch.cut();
+    }
 }
 
 /// [`run_batch`] from inside a worker: the batch is pulled first, then cut into at most the
@@ -649,7 +801,8 @@ fn first_panic<O>(pieces: &[Done<O>]) -> Option<(usize, String)> {
 
 /// The call's outputs in order, from a [`run_batch`] whose slots were `slots`' spare capacity
 /// (empty and untouched since): those the pieces wrote into slots, then the rest. Or the lowest
-/// panic among the pieces, after every written slot is dropped.
+/// panic among the pieces, or the stop of the call's watch, after every written slot is
+/// dropped.
 ///
 /// # Panics
 ///
@@ -658,8 +811,13 @@ fn first_panic<O>(pieces: &[Done<O>]) -> Option<(usize, String)> {
 pub(crate) fn assemble<O>(
     mut slots: Vec<Sendable<O, One>>,
     pieces: Vec<Done<O>>,
+    shared: &Shared,
 ) -> Result<Vec<O>, Failure> {
-    if let Some((index, message)) = first_panic(&pieces) {
+    let failure = match first_panic(&pieces) {
+        Some((index, message)) => Some(Failure::item(index, message)),
+        None => shared.was_cut().then(Failure::stopped),
+    };
+    if let Some(failure) = failure {
         for done in &pieces {
             // SAFETY: a piece wrote `slots[slot_start..slot_start + written]` (see `Sink`),
             // in the spare capacity of this empty `Vec`, and nothing has moved them out since;
@@ -672,7 +830,7 @@ pub(crate) fn assemble<O>(
                 ));
             }
         }
-        return Err(Failure::item(index, message));
+        return Err(failure);
     }
     let mut written = 0;
     for done in pieces.iter().filter(|done| done.written > 0) {

@@ -4,16 +4,18 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{Driver, IntoItems};
+use crate::items::{Driver, IntoItems, exact_size};
 use crate::panic::{
     Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_catching, run_recorded,
 };
-use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run};
+use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run, run_into};
 use crate::pool::{inside_worker, run_in_pool_as};
+use crate::watch::{Stopped, Watch, or_raise_stopped};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// Maps every item of `items` with `map` on `jobs` workers and combines the results with
@@ -96,19 +98,92 @@ where
     M: Fn(I::Item) -> R + Sync,
     C: Fn(R, R) -> R + Sync,
 {
-    let jobs = jobs.into();
-    or_raise(items.drive(Reducer {
-        map: &map,
-        reduce: &reduce,
+    or_raise_stopped(reduce_items::<Shape, _, _, _, _>(
+        items,
+        &jobs.into(),
+        &map,
+        &reduce,
+    ))
+}
+
+/// [`par_map_reduce`] for a call that may be stopped ([`Jobs::deadline`], [`Jobs::timeout`],
+/// [`Jobs::cancel_on`]): the same answer, or the [`Stopped`] error when the call was stopped
+/// before every item was folded in.
+///
+/// ```
+/// use parallelize::{CancelHandle, Jobs, StopCause, par_map_reduce_checked};
+///
+/// let jobs = Jobs::new(4).timeout(std::time::Duration::from_secs(60));
+/// let total = par_map_reduce_checked(1..=100_u64, jobs, |x| x * x, |a, b| a + b);
+/// assert_eq!(total, Ok(Some((1..=100).map(|x| x * x).sum())));
+///
+/// let cancel = CancelHandle::new();
+/// cancel.cancel();
+/// let stopped = par_map_reduce_checked(1..=100_u64, Jobs::new(4).cancel_on(&cancel), |x| x, |a, b| a + b);
+/// assert_eq!(stopped.unwrap_err().cause(), StopCause::Cancelled);
+/// ```
+///
+/// # Errors
+///
+/// [`Stopped`] if the call's deadline passed or its cancel handle was cancelled (its own, or
+/// that of a call it is nested in) before every item was folded in.
+///
+/// # Panics
+///
+/// As [`par_map_reduce`].
+#[track_caller]
+pub fn par_map_reduce_checked<I, R, M, C>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    map: M,
+    reduce: C,
+) -> Result<Option<R>, Stopped>
+where
+    I: IntoItems,
+    I::Item: SendArgument,
+    R: SendResult,
+    M: Fn(I::Item) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    reduce_items::<One, _, _, _, _>(items, &jobs.into(), &map, &reduce)
+}
+
+/// Both forms of MapReduce: the answer, or the stop of a watched call. Any other failure is
+/// raised here.
+#[track_caller]
+fn reduce_items<Shape, I, R, M, C>(
+    items: I,
+    jobs: &Jobs,
+    map: &M,
+    reduce: &C,
+) -> Result<Option<R>, Stopped>
+where
+    I: IntoItems,
+    I::Item: SendItem<Shape>,
+    R: SendResult,
+    M: Fn(I::Item) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    let watch = Watch::start(jobs, None);
+    let outcome = items.drive(Reducer {
+        map,
+        reduce,
         jobs,
+        watch: watch.as_ref(),
         shape: PhantomData::<fn() -> Shape>,
-    }))
+    });
+    match watch {
+        Some(watch) => watch.finish(outcome),
+        None => Ok(or_raise(outcome)),
+    }
 }
 
 struct Reducer<'a, M, C, Shape> {
     map: &'a M,
     reduce: &'a C,
-    jobs: Jobs,
+    jobs: &'a Jobs,
+    /// The call's watch, if it is watched.
+    watch: Option<&'a Arc<Watch>>,
     shape: PhantomData<fn() -> Shape>,
 }
 
@@ -123,6 +198,24 @@ where
 
     fn sequential<I: Iterator<Item = T>>(self, mut items: I) -> Self::Output {
         let workers = self.jobs.workers();
+        if let Some(watch) = self.watch
+            && let Some(len) = exact_size(&items)
+        {
+            watch.input_ended(len);
+        }
+        if workers == 1 && self.watch.is_some() {
+            // Inline, in the one loop that looks at a watch (the pipeline's).
+            let shared = self.shared();
+            let mut sink = Sink::into_vec(Vec::with_capacity(1));
+            let (_, panic) = run_into(&shared, &self.step(), 0, items, &mut sink);
+            if let Some((index, message)) = panic {
+                return Err(Failure::item(index, message));
+            }
+            if shared.was_cut() {
+                return Err(Failure::stopped());
+            }
+            return Ok(sink.pop());
+        }
         if workers == 1 {
             return inline_guarded(|current| {
                 let mut total: Option<R> = None;
@@ -145,6 +238,9 @@ where
     }
 
     fn parallel<P: IndexedParallelIterator<Item = T>>(self, items: P) -> Self::Output {
+        if let Some(watch) = self.watch {
+            watch.input_ended(items.len());
+        }
         self.indexed(items, 0, |item| item)
     }
 }
@@ -166,7 +262,7 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
     {
         let (workers, exact) = (self.jobs.workers(), !self.jobs.is_adaptive());
         let len = items.len();
-        let total = guarded(|cancel: &Cancel| {
+        let total = guarded(self.watch.map(|watch| &**watch), |cancel: &Cancel| {
             run_in_pool_as(workers, exact, |lanes| {
                 let combine = |left: (usize, Sendable<R, One>),
                                right: (usize, Sendable<R, One>)| {
@@ -243,17 +339,8 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
         M: Fn(T) -> R + Sync,
         C: Fn(R, R) -> R + Sync,
     {
-        let shared = Shared::new(OnPanic::StopAll);
-        // A piece's value is its sink's one output, folded item by item.
-        let step = |item: T, sink: &mut Sink<'_, R>| {
-            let result = (self.map)(item);
-            let folded = match sink.pop() {
-                None => result,
-                Some(total) => (self.reduce)(total, result),
-            };
-            sink.push(folded);
-            false
-        };
+        let shared = self.shared();
+        let step = self.step();
         let mut order = InOrder {
             waiting: BTreeMap::new(),
             next: 0,
@@ -275,7 +362,33 @@ impl<M, C, Shape> Reducer<'_, M, C, Shape> {
         if let Some((index, message)) = order.failure {
             return Err(Failure::item(index, message));
         }
+        if shared.was_cut() {
+            return Err(Failure::stopped());
+        }
         Ok(order.total)
+    }
+
+    /// The pieces' shared state: a watched call's watch stops them too.
+    fn shared(&self) -> Shared {
+        Shared::new(OnPanic::StopAll).watched(self.watch.cloned())
+    }
+
+    /// The work of one item in a piece: a piece's value is its sink's one output, folded item
+    /// by item.
+    fn step<T, R>(&self) -> impl Fn(T, &mut Sink<'_, R>) -> bool + Sync
+    where
+        M: Fn(T) -> R + Sync,
+        C: Fn(R, R) -> R + Sync,
+    {
+        |item: T, sink: &mut Sink<'_, R>| {
+            let result = (self.map)(item);
+            let folded = match sink.pop() {
+                None => result,
+                Some(total) => (self.reduce)(total, result),
+            };
+            sink.push(folded);
+            false
+        }
     }
 }
 

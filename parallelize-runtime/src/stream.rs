@@ -29,11 +29,13 @@ use rayon::iter::Either;
 use crate::bounds::{One, SendItem, Sendable};
 use crate::comprehension::Level;
 use crate::delayed::Delayed;
-use crate::panic::payload_message;
+use crate::items::exact_size;
+use crate::panic::{Failure, payload_message};
 use crate::pipeline::{
     Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_into, run_piece_owned,
 };
 use crate::pool::{Background, inside_worker};
+use crate::watch::{Sealed, Stoppable, Stopped, Watch, or_raise_stopped};
 use crate::{Jobs, SendArgument, SendResult};
 
 /// The work a batch aims at once the items' cost is known: enough that the batch's tail (the
@@ -83,8 +85,14 @@ fn window(shared: &Shared, workers: usize, bound: usize) -> usize {
 /// If `f` panics on item `N`, the items before it still run and their results come out first;
 /// then `next` panics with the `String` payload `item N panicked: {message}`, no item after
 /// `N` starts once the panic is caught (those already running finish), and the iterator is over. Also if `jobs` is `0`.
+// `Iterator` spelled out (`Stoppable` implies it) for the reader of the signature.
+#[allow(clippy::implied_bounds_in_impls)]
 #[track_caller]
-pub fn par_map_iter<I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> impl Iterator<Item = R>
+pub fn par_map_iter<I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    f: F,
+) -> impl Iterator<Item = R> + Stoppable
 where
     I: IntoIterator,
     I::Item: SendArgument,
@@ -99,8 +107,14 @@ where
 /// # Panics
 ///
 /// As [`par_map_iter`].
+// `Iterator` spelled out (`Stoppable` implies it) for the reader of the signature.
+#[allow(clippy::implied_bounds_in_impls)]
 #[track_caller]
-pub fn map_iter<Shape, I, R, F>(items: I, jobs: impl Into<Jobs>, f: F) -> impl Iterator<Item = R>
+pub fn map_iter<Shape, I, R, F>(
+    items: I,
+    jobs: impl Into<Jobs>,
+    f: F,
+) -> impl Iterator<Item = R> + Stoppable
 where
     I: IntoIterator,
     I::Item: SendItem<Shape>,
@@ -111,7 +125,7 @@ where
         sink.push(f(item));
         false
     };
-    Ordered::<Shape, _, _, _>::new(items.into_iter(), jobs.into(), step, false)
+    Ordered::<Shape, _, _, _>::new(items.into_iter(), &jobs.into(), step, false)
 }
 
 /// [`pool_parallelize`](crate::pool_parallelize), lazily: the tasks' results in task order,
@@ -130,11 +144,13 @@ where
 /// # Panics
 ///
 /// As [`par_map_iter`], naming the task.
+// `Iterator` spelled out (`Stoppable` implies it) for the reader of the signature.
+#[allow(clippy::implied_bounds_in_impls)]
 #[track_caller]
 pub fn pool_parallelize_iter<'a, R>(
     tasks: impl IntoIterator<Item = Delayed<'a, R>>,
     njobs: impl Into<Jobs>,
-) -> impl Iterator<Item = R>
+) -> impl Iterator<Item = R> + Stoppable
 where
     R: SendResult,
 {
@@ -142,7 +158,7 @@ where
         sink.push(task.run());
         false
     };
-    Ordered::<One, _, _, _>::new(tasks.into_iter(), njobs.into(), step, true)
+    Ordered::<One, _, _, _>::new(tasks.into_iter(), &njobs.into(), step, true)
 }
 
 /// `par_comp_iter!`'s engine: the outermost `for` clause, lazily. `body` gives each outer
@@ -152,12 +168,14 @@ where
 /// # Panics
 ///
 /// As [`par_map_iter`], naming the outer item.
+// `Iterator` spelled out (`Stoppable` implies it) for the reader of the signature.
+#[allow(clippy::implied_bounds_in_impls)]
 #[track_caller]
 pub fn comprehension_iter<I, B, U>(
     items: I,
     jobs: impl Into<Jobs>,
     body: B,
-) -> impl Iterator<Item = U::Item>
+) -> impl Iterator<Item = U::Item> + Stoppable
 where
     I: IntoIterator,
     I::Item: SendArgument,
@@ -176,10 +194,11 @@ where
         }
         false
     };
-    Ordered::<One, _, _, _>::new(items.into_iter(), jobs, step, false)
+    Ordered::<One, _, _, _>::new(items.into_iter(), &jobs, step, false)
 }
 
 /// The ordered stream (see the module's documentation).
+#[allow(clippy::struct_excessive_bools)] // states that overlap: exhausted and then stopped
 struct Ordered<Shape, I: Iterator, S, O> {
     items: Fuse<I>,
     step: S,
@@ -201,8 +220,10 @@ struct Ordered<Shape, I: Iterator, S, O> {
     ready: VecDeque<Done<O>>,
     /// The input ran out.
     exhausted: bool,
-    /// A panic was raised: nothing more comes.
+    /// A panic was raised, or the stop: nothing more comes.
     over: bool,
+    /// The current piece was stopped before its end: the stop comes after its outputs.
+    current_cut: bool,
     shape: PhantomData<fn() -> Shape>,
 }
 
@@ -213,18 +234,16 @@ where
     S: Step<I::Item, O>,
     O: SendItem<One>,
 {
-    fn new(items: I, jobs: Jobs, step: S, coarse: bool) -> Self {
+    fn new(items: I, jobs: &Jobs, step: S, coarse: bool) -> Self {
+        let shared =
+            Shared::new(OnPanic::KeepEarlier).watched(Watch::start(jobs, exact_size(&items)));
         Ordered {
             items: items.fuse(),
             step,
             workers: jobs.workers(),
             exact: !jobs.is_adaptive(),
             bound: jobs.in_flight_bound(),
-            shared: if coarse {
-                Shared::new(OnPanic::KeepEarlier).one_each()
-            } else {
-                Shared::new(OnPanic::KeepEarlier)
-            },
+            shared: if coarse { shared.one_each() } else { shared },
             buffers: Buffers::new(jobs.workers()),
             pulled: 0,
             current: Vec::new().into_iter(),
@@ -233,6 +252,7 @@ where
             ready: VecDeque::new(),
             exhausted: false,
             over: false,
+            current_cut: false,
             shape: PhantomData,
         }
     }
@@ -292,10 +312,25 @@ where
 {
     type Item = O;
 
+    #[track_caller]
     fn next(&mut self) -> Option<O> {
+        self.next_checked().map(or_raise_stopped)
+    }
+}
+
+impl<Shape, I: Iterator, S, O> Sealed for Ordered<Shape, I, S, O> {}
+
+impl<Shape, I, S, O> Stoppable for Ordered<Shape, I, S, O>
+where
+    I: Iterator,
+    I::Item: SendItem<Shape>,
+    S: Step<I::Item, O>,
+    O: SendItem<One>,
+{
+    fn next_checked(&mut self) -> Option<Result<O, Stopped>> {
         loop {
             if let Some(output) = self.current.next().or_else(|| self.inline.pop()) {
-                return Some(output.0);
+                return Some(Ok(output.0));
             }
             if let Some((index, message)) = self.current_panic.take() {
                 self.over = true;
@@ -304,16 +339,49 @@ where
                 // where it happened.
                 resume_unwind(Box::new(format!("item {index} panicked: {message}")));
             }
+            if self.current_cut {
+                return self.stop();
+            }
             if let Some(done) = self.ready.pop_front() {
+                self.current_cut = done.panic.is_none() && done.ran < done.len;
                 self.current = done.outputs.into_iter();
                 self.current_panic = done.panic;
                 continue;
             }
             if self.over || self.exhausted || self.shared.limit() <= self.pulled {
+                if !self.over
+                    && !self.exhausted
+                    && let Some(watch) = self.shared.watch.as_deref()
+                    && watch.stopping()
+                    && self.items.next().is_some()
+                {
+                    // Stopped between batches, with items left.
+                    watch.cut();
+                }
+                if !self.over && self.shared.was_cut() {
+                    return self.stop();
+                }
+                self.over = true;
+                if let Some(watch) = self.shared.watch.take() {
+                    // The last report.
+                    let _ = watch.finish(Ok(()));
+                }
                 return None;
             }
             self.fill();
         }
+    }
+}
+
+impl<Shape, I: Iterator, S, O> Ordered<Shape, I, S, O> {
+    /// Ends the stream with its watch's stop.
+    #[cold]
+    fn stop(&mut self) -> Option<Result<O, Stopped>> {
+        self.over = true;
+        self.current_cut = false;
+        self.ready.clear();
+        let watch = self.shared.watch.take()?;
+        watch.finish::<O>(Err(Failure::stopped())).err().map(Err)
     }
 }
 
@@ -347,12 +415,14 @@ where
 ///
 /// If `f` panics on item `N`, no new item starts, and `next` panics with `item N panicked:
 /// {message}` when it reaches that result; the iterator is then over. Also if `jobs` is `0`.
+// `Iterator` spelled out (`Stoppable` implies it) for the reader of the signature.
+#[allow(clippy::implied_bounds_in_impls)]
 #[track_caller]
 pub fn par_map_unordered<I, R, F>(
     items: I,
     jobs: impl Into<Jobs>,
     f: F,
-) -> impl Iterator<Item = (usize, R)>
+) -> impl Iterator<Item = (usize, R)> + Stoppable
 where
     I: IntoIterator,
     I::Item: SendArgument + 'static,
@@ -361,19 +431,17 @@ where
 {
     let jobs = jobs.into();
     if jobs.workers() == 1 || inside_worker() {
-        let mut index = 0;
-        let ordered = map_iter::<One, _, _, _>(items, jobs, f).map(move |result| {
-            index += 1;
-            (index - 1, result)
-        });
-        return Either::Left(ordered);
+        let ordered = map_iter::<One, _, _, _>(items, jobs, f);
+        return Either::Left(Numbered(ordered, 0));
     }
+    let items = items.into_iter();
+    let watch = Watch::start(&jobs, exact_size(&items));
     let (sender, receiver) = channel();
     Either::Right(Unordered {
-        items: items.into_iter().fuse(),
+        items: items.fuse(),
         work: Arc::new(Work {
             f,
-            shared: Shared::new(OnPanic::StopAll),
+            shared: Shared::new(OnPanic::StopAll).watched(watch),
         }),
         pool: OnceLock::new(),
         workers: jobs.workers(),
@@ -426,7 +494,13 @@ where
         let pool = self.pool.get_or_init(|| Background::of(self.workers));
         let window = window(&self.work.shared, self.workers, self.bound);
         while !self.exhausted && self.pulled - self.taken < window {
-            if self.work.shared.limit() <= self.pulled {
+            if self.work.shared.stops_at(self.pulled) {
+                if let Some(watch) = self.work.shared.watch.as_deref()
+                    && watch.stopping()
+                    && self.items.next().is_some()
+                {
+                    watch.cut();
+                }
                 self.exhausted = true;
                 break;
             }
@@ -439,6 +513,9 @@ where
                 self.items.by_ref().take(want).map(Sendable::new).collect();
             if piece.len() < want {
                 self.exhausted = true;
+                if let Some(watch) = self.work.shared.watch.as_deref() {
+                    watch.input_ended(self.pulled + piece.len());
+                }
             }
             if piece.is_empty() {
                 break;
@@ -501,11 +578,26 @@ where
 {
     type Item = (usize, R);
 
+    #[track_caller]
     fn next(&mut self) -> Option<(usize, R)> {
+        self.next_checked().map(or_raise_stopped)
+    }
+}
+
+impl<I: Iterator, F, R> Sealed for Unordered<I, F, R> {}
+
+impl<I, F, R> Stoppable for Unordered<I, F, R>
+where
+    I: Iterator,
+    I::Item: SendArgument + 'static,
+    R: SendResult + 'static,
+    F: Fn(I::Item) -> R + Send + Sync + 'static,
+{
+    fn next_checked(&mut self) -> Option<Result<(usize, R), Stopped>> {
         loop {
             if let Some((index, result)) = self.current.pop() {
                 self.taken += 1;
-                return Some((index, result.0));
+                return Some(Ok((index, result.0)));
             }
             if let Some((index, message)) = self.current_panic.take() {
                 self.over = true;
@@ -516,7 +608,15 @@ where
             }
             self.top_up();
             if self.pulled == self.taken {
-                return None;
+                // Every piece is back: the end, or the stop.
+                self.over = true;
+                let watch = Arc::clone(self.work.shared.watch.as_ref()?);
+                let outcome = if self.work.shared.was_cut() {
+                    Err(Failure::stopped())
+                } else {
+                    Ok(())
+                };
+                return watch.finish(outcome).err().map(Err);
             }
             let Some(done) = self.receive() else {
                 // Unreachable: the stream holds a sender.
@@ -532,6 +632,45 @@ where
                 .rev()
                 .collect();
             self.current_panic = done.panic;
+        }
+    }
+}
+
+/// A one-worker (or nested) unordered stream: the ordered stream, each result with its index.
+struct Numbered<S>(S, usize);
+
+impl<S: Iterator> Iterator for Numbered<S> {
+    type Item = (usize, S::Item);
+
+    #[track_caller]
+    fn next(&mut self) -> Option<Self::Item> {
+        let result = self.0.next()?;
+        self.1 += 1;
+        Some((self.1 - 1, result))
+    }
+}
+
+impl<S> Sealed for Numbered<S> {}
+
+impl<S: Stoppable> Stoppable for Numbered<S> {
+    fn next_checked(&mut self) -> Option<Result<Self::Item, Stopped>> {
+        let result = self.0.next_checked()?;
+        self.1 += 1;
+        Some(result.map(|result| (self.1 - 1, result)))
+    }
+}
+
+impl<L, R> Sealed for Either<L, R> {}
+
+impl<L, R> Stoppable for Either<L, R>
+where
+    L: Stoppable,
+    R: Stoppable<Item = L::Item>,
+{
+    fn next_checked(&mut self) -> Option<Result<L::Item, Stopped>> {
+        match self {
+            Either::Left(left) => left.next_checked(),
+            Either::Right(right) => right.next_checked(),
         }
     }
 }

@@ -3,15 +3,19 @@
 
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
+use crate::items::{
+    Consume, Driver, IntoItems, exact_size, gather, note_serial_read, sequentially,
+};
 use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
-use crate::pipeline::{OnPanic, Shared, Sink, run_all, worth_pulling};
+use crate::pipeline::{Done, OnPanic, Shared, Sink, run_all, run_into, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool, run_in_pool_as};
+use crate::watch::{Watch, enter, raise_stopped};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
 /// Like [`par_map`](crate::par_map) for a function that returns a `Result`: returns exactly what the sequential
@@ -68,13 +72,20 @@ where
     F: Fn(I::Item) -> R + Sync,
 {
     let jobs = jobs.into();
+    let watch = Watch::start(&jobs, None);
     let driver = TryDriver {
         f: &f,
         workers: jobs.workers(),
         exact: !jobs.is_adaptive(),
+        watch: watch.as_ref(),
         shape: PhantomData::<fn() -> Shape>,
     };
-    items.drive(driver)
+    let answer = items.drive(driver);
+    if let Some(watch) = &watch {
+        // The last report (a stop was raised where it was met).
+        let _ = watch.finish(Ok(()));
+    }
+    answer
 }
 
 /// One `try` call, given its items by [`IntoItems::drive`]: always gathered, since its items
@@ -85,6 +96,8 @@ struct TryDriver<'a, F, Shape> {
     workers: usize,
     /// Whether exactly `workers` must run at once (see `pool::run_in_pool_as`).
     exact: bool,
+    /// The call's watch, if it is watched: its stop is raised where the answer meets it.
+    watch: Option<&'a Arc<Watch>>,
     shape: PhantomData<fn() -> Shape>,
 }
 
@@ -101,6 +114,19 @@ where
 
     #[track_caller]
     fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
+        if let Some(watch) = self.watch
+            && let Some(len) = exact_size(&items)
+        {
+            watch.input_ended(len);
+        }
+        if self.workers == 1 && self.watch.is_some() {
+            // Inline, in the one loop that looks at a watch (the pipeline's).
+            let shared = self.shared();
+            let mut sink = Sink::into_vec(Vec::new());
+            let (ran, panic) = run_into(&shared, &self.step(), 0, items, &mut sink);
+            let piece = Done::of(0, ran, sink.outputs(), panic);
+            return self.answer(&shared, vec![piece]);
+        }
         if self.workers == 1 {
             // `collect` into a `Result` stops at the first error: nothing past it runs.
             return or_raise(inline_guarded(|current| {
@@ -161,19 +187,44 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         F: Fn(T) -> R + Sync,
     {
         note_serial_read();
-        let shared = Shared::new(OnPanic::KeepEarlier);
-        let step = |item: T, sink: &mut Sink<'_, R>| {
+        let shared = self.shared();
+        let pieces =
+            run_all::<Shape, _, _, _, _>(items, &shared, &self.step(), (self.workers, self.exact));
+        self.answer(&shared, pieces)
+    }
+
+    /// The pieces' shared state: a watched call's watch stops them too.
+    fn shared(&self) -> Shared {
+        Shared::new(OnPanic::KeepEarlier).watched(self.watch.cloned())
+    }
+
+    /// The work of one item: its outcome, and whether it failed.
+    fn step<T, R>(&self) -> impl Fn(T, &mut Sink<'_, R>) -> bool + Sync
+    where
+        R: TryOutput,
+        F: Fn(T) -> R + Sync,
+    {
+        |item: T, sink: &mut Sink<'_, R>| {
             let result = (self.f)(item);
             let failed = result.is_failure();
             sink.push(result);
             failed
-        };
-        let pieces =
-            run_all::<Shape, _, _, _, _>(items, &shared, &step, (self.workers, self.exact));
+        }
+    }
+
+    /// The sequential answer, read off `pieces` (in input order): the first error or panic in
+    /// index order, or every success. A watched call stopped before the answer is known (the
+    /// scan meets an item that did not run before any failure) raises its stop.
+    #[track_caller]
+    fn answer<R>(&self, shared: &Shared, pieces: Vec<Done<R>>) -> Answer<R>
+    where
+        R: TryOutput,
+    {
         let mut successes =
             Vec::with_capacity(pieces.iter().map(|piece| piece.outputs.len()).sum());
         let mut pieces = pieces.into_iter();
         while let Some(piece) = pieces.next() {
+            let (ran, len) = (piece.outputs.len(), piece.len);
             let mut outputs = piece.outputs.into_iter();
             while let Some(result) = outputs.next() {
                 match result.0.into_result() {
@@ -188,8 +239,29 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
                 discard(pieces.flat_map(|piece| piece.outputs));
                 raise(Failure::item(index, message));
             }
+            if ran < len && shared.was_cut() {
+                discard(pieces.flat_map(|piece| piece.outputs));
+                self.stop();
+            }
+        }
+        if shared.was_cut() {
+            // The input was not read to its end.
+            self.stop();
         }
         Ok(successes)
+    }
+
+    /// Raises the watch's stop: the call was stopped before its answer was known.
+    #[cold]
+    #[track_caller]
+    fn stop(&self) -> ! {
+        let watch = self
+            .watch
+            .unwrap_or_else(|| unreachable!("parallelize: a stop without a watch"));
+        match watch.finish::<()>(Err(Failure::stopped())) {
+            Err(stopped) => raise_stopped(&stopped),
+            Ok(()) => unreachable!("parallelize: a stop that finished"),
+        }
     }
 
     #[track_caller]
@@ -205,6 +277,7 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
                 f: self.f,
                 workers: 1,
                 exact: false,
+                watch: self.watch,
                 shape: PhantomData::<fn() -> Shape>,
             };
             return one.sequential(items.into_iter());
@@ -213,7 +286,11 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         let items = Sendable::<_, Shape>::wrap_vec(items);
         // The lowest index known to fail or panic: nothing past it can change the answer.
         let first_failure = AtomicUsize::new(usize::MAX);
-        let slots: Vec<Option<Outcome<Sendable<R>>>> = or_raise(guarded(|_| {
+        let watch = self.watch.map(|watch| &**watch);
+        if let Some(watch) = watch {
+            watch.input_ended(len);
+        }
+        let slots: Vec<Option<Outcome<Sendable<R>>>> = or_raise(guarded(None, |_| {
             run_in_pool_as(self.workers, self.exact, |lanes| {
                 items
                     .into_par_iter()
@@ -225,7 +302,17 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
                         if index > first_failure.load(Ordering::Relaxed) {
                             return None;
                         }
+                        if let Some(watch) = watch
+                            && watch.stopping()
+                        {
+                            watch.cut();
+                            return None;
+                        }
+                        let _entered = enter(watch);
                         let outcome = run_catching(self.f, item.0);
+                        if let Some(watch) = watch {
+                            watch.done(index..index + 1);
+                        }
                         if outcome.as_ref().is_ok_and(TryOutput::is_failure) || outcome.is_err() {
                             first_failure.fetch_min(index, Ordering::Relaxed);
                         }
@@ -241,7 +328,11 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
         let mut successes = Vec::with_capacity(slots.len());
         let mut slots = slots.into_iter().enumerate();
         while let Some((index, slot)) = slots.next() {
-            let outcome = slot.expect("parallelize: an item was skipped with no failure before it");
+            let Some(outcome) = slot else {
+                // Skipped with no failure before it: only a stop skips so.
+                discard(slots);
+                self.stop();
+            };
             match outcome {
                 Ok(result) => match result.0.into_result() {
                     Ok(success) => successes.push(success),

@@ -11,7 +11,7 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat};
 
@@ -31,10 +31,21 @@ pub(crate) fn expand(
     krate: &TokenStream,
     lazy: bool,
 ) -> TokenStream {
-    let njobs = comprehension.njobs.as_ref().map_or_else(
+    // Borrowed and cloned, so that a `Jobs` variable stays usable after the call.
+    let mut njobs = comprehension.njobs.as_ref().map_or_else(
         || quote!(#krate::__private::Jobs::all()),
-        ToTokens::to_token_stream,
+        |njobs| quote!(#krate::__private::jobs_of(&(#njobs))),
     );
+    if let Some(progress) = &comprehension.progress {
+        // The option passed as a variable named by the user's keyword: without the cargo
+        // feature the error points there. `JOBS` is evaluated first, so that the variable
+        // cannot shadow a name it uses.
+        njobs = quote!({
+            let __parallelize_jobs = #njobs;
+            let #progress = #krate::__private::ProgressOption;
+            #krate::__private::with_bar(__parallelize_jobs, #progress)
+        });
+    }
     let mut outer = Level {
         clause: &comprehension.first,
         conditions: Vec::new(),

@@ -1,5 +1,6 @@
 //! The grammar of `par_comp!`:
-//! `EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?`.
+//! `EXPR for PAT in ITER (for PAT in ITER | if COND)* (; OPTION (, OPTION)*)?`, where an
+//! option is `njobs = JOBS` or `progress`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream, Parser};
@@ -14,6 +15,8 @@ pub(crate) struct Comprehension {
     pub rest: Vec<Clause>,
     /// `; njobs = JOBS`.
     pub njobs: Option<Expr>,
+    /// `; progress`: the keyword, for the span of an error if the feature is off.
+    pub progress: Option<Ident>,
 }
 
 /// `for PAT in ITER`.
@@ -73,11 +76,11 @@ impl Comprehension {
                 break;
             }
         }
-        let njobs = if input.peek(Token![;]) {
+        let (njobs, progress) = if input.peek(Token![;]) {
             input.parse::<Token![;]>()?;
             parse_options(input)?
         } else {
-            None
+            (None, None)
         };
         if !input.is_empty() {
             return Err(unexpected(
@@ -90,6 +93,7 @@ impl Comprehension {
             first,
             rest,
             njobs,
+            progress,
         })
     }
 }
@@ -156,49 +160,67 @@ impl ForClause {
     }
 }
 
-/// `njobs = JOBS`, after the `;`.
-fn parse_options(input: ParseStream) -> syn::Result<Option<Expr>> {
+/// The options after the `;`: `njobs = JOBS` and `progress`, in any order, each at most once,
+/// separated by commas.
+fn parse_options(input: ParseStream) -> syn::Result<(Option<Expr>, Option<Ident>)> {
     let mut njobs = None;
+    let mut progress: Option<Ident> = None;
     while !input.is_empty() {
         let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-        if name != "njobs" {
+        if name == "progress" {
+            if progress.is_some() {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "`progress` is given twice: give it once",
+                ));
+            }
+            if input.peek(Token![=]) {
+                return Err(unexpected_after(
+                    input,
+                    name.span(),
+                    "`,` or the end of `par_comp!` after `progress`, which takes no value (for a report of your own, give `njobs = Jobs::new(..).on_progress(..)`)",
+                ));
+            }
+            progress = Some(name);
+        } else if name == "njobs" {
+            if njobs.is_some() {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "`njobs` is given twice: give it once",
+                ));
+            }
+            if !input.peek(Token![=]) {
+                return Err(unexpected_after(
+                    input,
+                    name.span(),
+                    "`=` after `njobs`, as in `; njobs = 4`",
+                ));
+            }
+            let eq_token = input.parse::<Token![=]>()?;
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(unexpected_after(
+                    input,
+                    eq_token.span,
+                    "the number of workers after `njobs =`, as in `; njobs = 4`",
+                ));
+            }
+            njobs = Some(input.parse::<Expr>()?);
+        } else {
             return Err(syn::Error::new_spanned(
                 name,
-                "unknown option of `par_comp!`: the only option is `njobs = JOBS` (`4`, `-1`, a `Jobs`)",
+                "unknown option of `par_comp!`: the options are `njobs = JOBS` (`4`, `-1`, a `Jobs`) and `progress` (a progress bar, with the cargo feature `progress`)",
             ));
         }
-        if njobs.is_some() {
-            return Err(syn::Error::new_spanned(
-                name,
-                "`njobs` is given twice: give it once",
-            ));
-        }
-        if !input.peek(Token![=]) {
-            return Err(unexpected_after(
-                input,
-                name.span(),
-                "`=` after `njobs`, as in `; njobs = 4`",
-            ));
-        }
-        let eq_token = input.parse::<Token![=]>()?;
-        if input.is_empty() || input.peek(Token![,]) {
-            return Err(unexpected_after(
-                input,
-                eq_token.span,
-                "the number of workers after `njobs =`, as in `; njobs = 4`",
-            ));
-        }
-        njobs = Some(input.parse::<Expr>()?);
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         } else if !input.is_empty() {
             return Err(unexpected(
                 input,
-                "the end of `par_comp!` after the options",
+                "`,` or the end of `par_comp!` after an option",
             ));
         }
     }
-    Ok(njobs)
+    Ok((njobs, progress))
 }
 
 /// "expected X, found `Y`", spanned on `Y` (or on the end of the input).

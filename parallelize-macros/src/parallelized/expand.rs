@@ -308,7 +308,7 @@ fn companion(
         #unsafe_allow
         // The bounds that the companion adds carry the user's spans, so that errors land on
         // the user's types; these lints would read them as the user's own style.
-        #[allow(clippy::multiple_bound_locations, clippy::type_complexity)]
+        #[allow(clippy::multiple_bound_locations, clippy::type_complexity, clippy::implied_bounds_in_impls)]
         #[track_caller]
         #[inline]
         #vis #unsafety fn #name<#params>(
@@ -337,7 +337,9 @@ fn return_type(
 ) -> TokenStream {
     match kind {
         Kind::Map => quote!(::std::vec::Vec<#output>),
-        Kind::Iter => quote!(impl ::core::iter::Iterator<Item = #output>),
+        Kind::Iter => {
+            quote!(impl ::core::iter::Iterator<Item = #output> + #krate::__private::Stoppable)
+        }
         Kind::Try => {
             // Spanned at the user's result type: a type named `Result` that is not
             // `std::result::Result` is reported there, with the advice to opt out.
