@@ -298,6 +298,16 @@ fn w2(c: &mut Criterion, s: &Setup<'_>, input: &Inputs) {
     w.run("light_par(iter)", || {
         light_par(million.iter().copied(), jobs)
     });
+    // The same with a progress report set: what watching a call costs (issue 12).
+    let watched = jobs.clone().on_progress(|progress| {
+        std::hint::black_box(progress);
+    });
+    w.run("light_par(iter), on_progress set", || {
+        light_par(million.iter().copied(), &watched)
+    });
+    w.run("light_par(par source), on_progress set", || {
+        light_par(from_par_iter(million.par_iter().copied()), &watched)
+    });
     // Streamed, every result consumed: against `light_par(iter)` on the same input.
     w.run("light_par_iter(iter)", || {
         light_par_iter(million.iter().copied(), jobs).fold(0_u64, u64::wrapping_add)

@@ -224,6 +224,68 @@
 //! included). Given a rayon parallel iterator ([`from_par_iter`]) it is rayon's own ordered
 //! `map().reduce()`.
 //!
+//! # Long runs: progress, deadlines, cancellation
+//!
+//! Three options on [`Jobs`] serve every entry point (`NAME_par`, `NAME_try_par`,
+//! `NAME_par_iter`, [`par_comp!`], [`pool_parallelize`], the streams, MapReduce):
+//!
+//! - [`Jobs::on_progress`]`(|p: Progress| ..)`: a report of the finished items (and the total,
+//!   when the input says it), at most every [`REPORT_EVERY`] (100 ms), never two at once, from
+//!   whichever thread finishes work, and once more when the call ends
+//!   ([`Progress::is_last`]). With the cargo feature `progress`, `Jobs::progress_bar()` draws
+//!   an [indicatif](https://docs.rs/indicatif) bar instead (rate and time left; hidden when
+//!   stderr is not a terminal; concurrent and nested calls get a line each), and `par_comp!`
+//!   takes it as an option: `par_comp![f(x) for x in xs; njobs = 4, progress]`. Without the
+//!   feature nothing of indicatif is built.
+//! - [`Jobs::deadline`]`(instant)` / [`Jobs::timeout`]`(duration)`: items not started by then
+//!   are skipped.
+//! - [`Jobs::cancel_on`]`(&handle)`: a [`CancelHandle`] that another thread (a Ctrl-C handler,
+//!   a UI's cancel button) triggers; the call then starts no new item.
+//!
+//! Running items are never interrupted (Rust has no safe way to stop a running closure): a
+//! stopped call starts no new item, lets the running ones finish, and ends with a [`Stopped`]
+//! error, which says why, how many items finished and which did not
+//! ([`Stopped::unfinished`]). With 1 ms items on 4 workers a cancelled call returns about 1 ms
+//! after the cancel (`BENCHMARKS.md`). How the error reaches you:
+//!
+//! | entry point | cut short |
+//! | --- | --- |
+//! | streams (`NAME_par_iter`, [`par_map_iter`], [`par_comp_iter!`], [`pool_parallelize_iter`], [`par_map_unordered`]) | the results that finished come out, then [`Stoppable::checked`] yields `Err(Stopped)` (plain iteration panics with its message) |
+//! | [`par_map_reduce_checked`] | `Err(Stopped)` |
+//! | `NAME_par`, `NAME_try_par`, [`par_comp!`], [`pool_parallelize`], [`par_map`], [`par_map_reduce`] | a panic with the [`Stopped`] message, as `Result::expect` would: a `Vec` with holes is no answer |
+//!
+//! So the `Result`-returning form of any call is its stream, checked and collected:
+//!
+//! ```
+//! use std::time::Duration;
+//! use parallelize::{Jobs, Stoppable, Stopped, parallelized};
+//!
+//! #[parallelized]
+//! fn slow_square(x: u64) -> u64 {
+//!     std::thread::sleep(Duration::from_millis(2));
+//!     x * x
+//! }
+//!
+//! let jobs = Jobs::new(4).timeout(Duration::from_millis(50));
+//! let outcome: Result<Vec<u64>, Stopped> = slow_square_par_iter(0..10_000, jobs).checked().collect();
+//! let stopped = outcome.unwrap_err();
+//! assert!(stopped.finished() < 10_000);
+//! println!("{stopped}"); // the call was stopped by its deadline: 96 of 10000 items finished; not finished: 96..10000
+//! ```
+//!
+//! **Nested calls** inherit the stop of the call they run in: cancelling (or timing out) an
+//! outer call stops the calls its items make from starting items too, whatever `Jobs` those
+//! were given; an item whose inner call was stopped so counts as unfinished. Progress is
+//! reported per call: only the calls given a report or a bar report.
+//!
+//! **Cost.** A call with none of these set pays one branch and a thread-local read (W2 and W5
+//! in `BENCHMARKS.md`), and a thread-local read per job of the engine (per item where items
+//! run one at a time: a task of [`pool_parallelize`], an outer item of [`par_comp!`]). A
+//! watched call counts finished items by runs (about 10 µs of work each, or one item when
+//! items are slower) and, with a deadline, reads the clock between runs; so items go on
+//! starting for about one run after the deadline. A call nested in a call that can be stopped
+//! is watched too, and so never takes the inline path that a tiny call takes otherwise.
+//!
 //! # Thread safety, checked by the compiler
 //!
 //! Arguments are moved to worker threads and results moved back, so both must be [`Send`];
@@ -338,7 +400,8 @@ pub use parallelize_runtime::{
 /// assert_eq!(long, ["APPLE", "KIWI"]);
 /// ```
 ///
-/// Grammar: `par_comp![EXPR for PAT in ITER (for PAT in ITER | if COND)* (; njobs = JOBS)?]`.
+/// Grammar: `par_comp![EXPR for PAT in ITER (for PAT in ITER | if COND)* (; OPTION (, OPTION)*)?]`,
+/// where an option is `njobs = JOBS` or `progress`.
 ///
 /// - The result is a `Vec`, **in the order the sequential comprehension gives**: clauses nest
 ///   left to right, as in Python. Only the leftmost iterable is evaluated before the loop;
@@ -356,7 +419,11 @@ pub use parallelize_runtime::{
 ///   compile error that says so), nor assign to the caller's variables (rustc refuses that:
 ///   compute values, or use atomics or a `Mutex`). The leftmost iterable and `njobs` are
 ///   evaluated by the caller, where all of these work.
-/// - `; njobs = JOBS` takes anything `Into<Jobs>` (`4`, `-1`, a `Jobs`); without it, all cores.
+/// - `; njobs = JOBS` takes anything `Into<Jobs>` (`4`, `-1`, a `Jobs`, `&jobs`); without it,
+///   all cores. It is borrowed, so a `Jobs` variable stays usable after the call.
+/// - `; progress` draws a progress bar for the call (cargo feature `progress`; without it, a
+///   compile error on the option says so): `; njobs = 4, progress`. A deadline, a cancel
+///   handle or a progress report of your own go on the `Jobs`: see the crate's "Long runs".
 ///
 /// # How the iteration space is split
 ///

@@ -131,24 +131,46 @@ fn drain(stream: impl Stoppable<Item = u64>) -> Ended {
 
 /// Runs `entry` over `0..n` (from a `Vec`, so that every form knows the total) with `jobs`.
 fn run(entry: Entry, n: usize, jobs: &Jobs, p: &Arc<Probe>) -> Ended {
+    run_on(entry, n, jobs, p, false)
+}
+
+/// [`run`], the input read through an iterator that hides its length if `hidden` (the
+/// pipeline's path, where pieces may stop half-way).
+fn run_on(entry: Entry, n: usize, jobs: &Jobs, p: &Arc<Probe>, hidden: bool) -> Ended {
     let xs: Vec<u64> = (0..).take(n).collect();
-    let args = || xs.iter().map(|&x| (x, &**p));
+    // Filtered (keeping every item) when hidden: the iterator then says nothing of its length.
+    let args = || -> Box<dyn Iterator<Item = (u64, &Probe)> + '_> {
+        let args = xs.iter().map(|&x| (x, &**p));
+        if hidden {
+            Box::new(args.filter(|_| true))
+        } else {
+            Box::new(args)
+        }
+    };
+    let owned = || -> Box<dyn Iterator<Item = u64> + Send> {
+        let owned = xs.clone().into_iter();
+        if hidden {
+            Box::new(owned.filter(|_| true))
+        } else {
+            Box::new(owned)
+        }
+    };
     let f = |x: u64| probe(x, p);
     let outcome = catch_unwind(AssertUnwindSafe(|| match entry {
         Entry::NamePar => Ended::All(probe_par(args(), jobs).iter().sum()),
         Entry::NameTryPar => Ended::All(try_probe_try_par(args(), jobs).unwrap().iter().sum()),
         Entry::NameParIter => drain(probe_par_iter(args(), jobs)),
-        Entry::ParMap => Ended::All(par_map(xs.clone(), jobs, f).iter().sum()),
+        Entry::ParMap => Ended::All(par_map(owned(), jobs, f).iter().sum()),
         Entry::TryParMap => Ended::All(
-            try_par_map(xs.clone(), jobs, |x| Ok::<_, ()>(f(x)))
+            try_par_map(owned(), jobs, |x| Ok::<_, ()>(f(x)))
                 .unwrap()
                 .iter()
                 .sum(),
         ),
-        Entry::ParMapIter => drain(par_map_iter(xs.clone(), jobs, f)),
+        Entry::ParMapIter => drain(par_map_iter(owned(), jobs, f)),
         Entry::Unordered => {
             let shared = Arc::clone(p);
-            let stream = par_map_unordered(xs.clone(), jobs, move |x| probe(x, &shared));
+            let stream = par_map_unordered(owned(), jobs, move |x| probe(x, &shared));
             let mut yielded = Vec::new();
             for result in stream.checked() {
                 match result {
@@ -165,27 +187,23 @@ fn run(entry: Entry, n: usize, jobs: &Jobs, p: &Arc<Probe>) -> Ended {
             }
             Ended::All(yielded.iter().sum())
         }
-        Entry::Reduce => Ended::All(par_map_reduce(xs.clone(), jobs, f, |a, b| a + b).unwrap_or(0)),
-        Entry::ReduceChecked => match par_map_reduce_checked(xs.clone(), jobs, f, |a, b| a + b) {
+        Entry::Reduce => Ended::All(par_map_reduce(owned(), jobs, f, |a, b| a + b).unwrap_or(0)),
+        Entry::ReduceChecked => match par_map_reduce_checked(owned(), jobs, f, |a, b| a + b) {
             Ok(sum) => Ended::All(sum.unwrap_or(0)),
             Err(stopped) => Ended::Stopped {
                 stopped,
                 yielded: Vec::new(),
             },
         },
-        Entry::Comp => Ended::All(
-            par_comp![f(x) for x in xs.clone(); njobs = jobs]
-                .iter()
-                .sum(),
-        ),
-        Entry::CompIter => drain(par_comp_iter![f(x) for x in xs.clone(); njobs = jobs]),
+        Entry::Comp => Ended::All(par_comp![f(x) for x in owned(); njobs = jobs].iter().sum()),
+        Entry::CompIter => drain(par_comp_iter![f(x) for x in owned(); njobs = jobs]),
         Entry::Pool => Ended::All(
-            pool_parallelize(xs.iter().map(|&x| delayed!(probe(x, p))), jobs)
+            pool_parallelize(owned().map(|x| delayed!(probe(x, p))), jobs)
                 .iter()
                 .sum(),
         ),
         Entry::PoolIter => drain(pool_parallelize_iter(
-            xs.iter().map(|&x| delayed!(probe(x, p))),
+            owned().map(|x| delayed!(probe(x, p))),
             jobs,
         )),
     }));
@@ -224,13 +242,17 @@ fn check_stopped(entry: Entry, ended: &Ended, n: usize, cause: StopCause, p: &Pr
         .map(|range| range.end.min(n) - range.start)
         .sum();
     assert_eq!(stopped.finished() + unfinished, n, "{entry:?}: {stopped}");
+    for pair in stopped.unfinished().windows(2) {
+        assert!(pair[0].end < pair[1].start, "{entry:?}: {stopped}");
+    }
     if matches!(
         entry,
         Entry::NameParIter | Entry::ParMapIter | Entry::CompIter | Entry::PoolIter
     ) {
-        // An ordered stream hands out every result before the first item that did not finish.
-        let first_gap = stopped.unfinished()[0].start;
-        let expected: Vec<u64> = (0..first_gap as u64).map(|x| x * 2).collect();
+        // An ordered stream hands out every result before the first item that did not finish,
+        // and counts those as finished, the rest as not.
+        assert_eq!(stopped.unfinished().len(), 1, "{entry:?}: {stopped}");
+        let expected: Vec<u64> = (0..stopped.finished() as u64).map(|x| x * 2).collect();
         assert_eq!(*yielded, expected, "{entry:?}: {stopped}");
     }
     if entry == Entry::Unordered {
@@ -275,12 +297,33 @@ fn a_passed_deadline_starts_no_item_on_every_entry_point() {
 
 #[test]
 fn a_call_cancelled_by_an_item_stops_on_every_entry_point() {
+    for hidden in [false, true] {
+        for entry in ENTRIES {
+            for workers in [1, 2, 4] {
+                let p = Probe::cancelling_at(300);
+                let jobs = Jobs::new(workers).cancel_on(&p.cancel);
+                let ended = run_on(entry, 200_000, &jobs, &p, hidden);
+                check_stopped(entry, &ended, 200_000, StopCause::Cancelled, &p);
+            }
+        }
+    }
+}
+
+/// Cancelled while its input is read to its end: pieces stop half-way in the tail of the call,
+/// which must still end with the stop, never with a short or shifted answer.
+#[test]
+fn a_call_cancelled_in_its_tail_never_returns_a_short_answer() {
     for entry in ENTRIES {
-        for workers in [1, 2, 4] {
-            let p = Probe::cancelling_at(300);
-            let jobs = Jobs::new(workers).cancel_on(&p.cancel);
-            let ended = run(entry, 200_000, &jobs, &p);
-            check_stopped(entry, &ended, 200_000, StopCause::Cancelled, &p);
+        for workers in [2, 4] {
+            for trigger in [5_000, 9_000, 9_990] {
+                let p = Probe::cancelling_at(trigger);
+                let jobs = Jobs::new(workers).cancel_on(&p.cancel);
+                match run_on(entry, 10_000, &jobs, &p, true) {
+                    // Every item finished before the stop took effect: the whole answer.
+                    Ended::All(sum) => assert_eq!(sum, 9_999 * 10_000, "{entry:?} on {workers}"),
+                    ended => check_stopped(entry, &ended, 10_000, StopCause::Cancelled, &p),
+                }
+            }
         }
     }
 }
@@ -509,6 +552,81 @@ fn a_cancelled_call_returns_within_a_few_item_times() {
         assert!(
             took < Duration::from_millis(500),
             "{entry:?}: returned {took:?} after the cancel"
+        );
+    }
+}
+
+/// An outer call whose items make inner calls, stopped: every kind of outer call ends with the
+/// stop, never with `item N panicked`, whichever path runs its items.
+#[test]
+fn a_nested_call_stopped_by_its_outer_call_is_an_unfinished_item_on_every_outer_path() {
+    fn inner(cancel: &CancelHandle, x: u64) -> u64 {
+        if x == 3 {
+            cancel.cancel();
+        }
+        let done = par_map(0..100_u64, 2, |y| {
+            std::thread::sleep(Duration::from_micros(200));
+            y
+        });
+        done.len() as u64
+    }
+    for workers in [1, 3] {
+        let xs: Vec<u64> = (0..40).collect();
+        for name in [
+            "try_par_map",
+            "par_map_reduce",
+            "par_comp!",
+            "pool_parallelize",
+        ] {
+            let cancel = CancelHandle::new();
+            let jobs = Jobs::new(workers).cancel_on(&cancel);
+            let payload = catch_unwind(AssertUnwindSafe(|| match name {
+                "try_par_map" => {
+                    drop(try_par_map(xs.clone(), &jobs, |x| {
+                        Ok::<_, ()>(inner(&cancel, x))
+                    }));
+                }
+                "par_map_reduce" => {
+                    let _ = par_map_reduce(xs.clone(), &jobs, |x| inner(&cancel, x), |a, b| a + b);
+                }
+                "par_comp!" => drop(par_comp![inner(&cancel, x) for &x in &xs; njobs = &jobs]),
+                _ => drop(pool_parallelize(
+                    xs.iter().map(|&x| delayed!(inner(&cancel, x))),
+                    &jobs,
+                )),
+            }))
+            .expect_err(name);
+            let message = payload
+                .downcast_ref::<String>()
+                .unwrap_or_else(|| panic!("{name}: a payload that is not a String"));
+            assert!(
+                message.starts_with("the call was stopped by its cancel handle"),
+                "{name} on {workers}: {message}"
+            );
+        }
+    }
+}
+
+/// A watched call on one worker reads its input on the caller's thread: a panic of the input
+/// itself still reaches the caller unchanged, not as an item's.
+#[test]
+fn a_panic_of_the_input_passes_through_a_watched_call_unchanged() {
+    for workers in [1, 3] {
+        let payload = catch_unwind(|| {
+            let input = (0..10_000_u64).map(|x| {
+                if x == 5_000 {
+                    panic!("the input failed")
+                } else {
+                    x
+                }
+            });
+            par_map(input, Jobs::new(workers).on_progress(|_| {}), |x| x + 1)
+        })
+        .unwrap_err();
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"the input failed"),
+            "{workers} workers"
         );
     }
 }

@@ -20,8 +20,8 @@ pub(crate) enum BarSpec {
 /// One call's bar.
 pub(crate) struct Bar {
     bar: ProgressBar,
-    /// Cleared when the call ends (a nested call's bar), rather than left finished.
-    clear: bool,
+    /// The crate's own: restyled once the total is known, removed when the call ends.
+    own: bool,
 }
 
 /// The bars of every call of the process.
@@ -31,36 +31,25 @@ fn bars() -> &'static MultiProgress {
 }
 
 impl BarSpec {
-    /// The bar of a call of `total` items (if known); `nested`: made by an item of another
-    /// watched call.
-    pub(crate) fn start(&self, total: Option<usize>, nested: bool) -> Bar {
+    /// The bar of a call of `total` items (if known yet).
+    pub(crate) fn start(&self, total: Option<usize>) -> Bar {
         match self {
             BarSpec::Given(bar) => {
                 bar.reset();
                 bar.set_length(length(total));
                 Bar {
                     bar: bar.clone(),
-                    clear: false,
+                    own: false,
                 }
             }
             BarSpec::Default => {
                 let bar = match total {
-                    Some(total) => ProgressBar::new(length(Some(total))).with_style(
-                        ProgressStyle::with_template(
-                            "{wide_bar} {human_pos}/{human_len} items ({per_sec}, {eta} left)",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                    ),
-                    None => ProgressBar::no_length().with_style(
-                        ProgressStyle::with_template(
-                            "{spinner} {human_pos} items ({per_sec}, {elapsed})",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                    ),
+                    Some(total) => ProgressBar::new(length(Some(total))).with_style(bar_style()),
+                    None => ProgressBar::no_length().with_style(counter_style()),
                 };
                 Bar {
                     bar: bars().add(bar),
-                    clear: nested,
+                    own: true,
                 }
             }
         }
@@ -68,29 +57,59 @@ impl BarSpec {
 }
 
 impl Bar {
-    /// Shows `progress`; the last report finishes the bar.
-    pub(crate) fn show(&self, progress: &Progress) {
-        if let Some(total) = progress.total() {
+    /// Shows `progress`; the last report ends the bar (`cut_short`: the call was stopped).
+    pub(crate) fn show(&self, progress: &Progress, cut_short: bool) {
+        if let Some(total) = progress.total()
+            && self.bar.length() != Some(length(Some(total)))
+        {
+            if self.own && self.bar.length().is_none() {
+                // A counter until the total was known (read from the input once it started).
+                self.bar.set_style(bar_style());
+            }
             self.bar.set_length(length(Some(total)));
         }
         self.bar.set_position(as_u64(progress.finished()));
         if progress.is_last() {
-            if self.clear {
-                self.bar.finish_and_clear();
-            } else {
-                self.bar.finish();
-            }
+            self.end(cut_short);
         }
     }
 
-    /// The call was stopped: the bar stays where it was.
-    pub(crate) fn abandon(&self) {
-        if self.clear {
+    /// The call is over: the crate's own bar is cleared and removed (so that a program making
+    /// many calls does not pile up lines); a bar of the user's is finished, or abandoned where
+    /// it stopped if the call did not run to its end.
+    pub(crate) fn end(&self, cut_short: bool) {
+        if self.own {
             self.bar.finish_and_clear();
-        } else {
+            bars().remove(&self.bar);
+        } else if cut_short {
             self.bar.abandon();
+        } else {
+            self.bar.finish();
         }
     }
+}
+
+/// The crate's bar, once the total is known: the bar, the count, the rate and the time left.
+fn bar_style() -> ProgressStyle {
+    style("{wide_bar} {human_pos}/{human_len} ({rate}, {eta} left)")
+        .unwrap_or_else(ProgressStyle::default_bar)
+}
+
+/// The crate's counter, while the total is not known.
+fn counter_style() -> ProgressStyle {
+    style("{spinner} {human_pos} items ({rate}, {elapsed})")
+        .unwrap_or_else(ProgressStyle::default_spinner)
+}
+
+/// `template`, with `{rate}` the items per second, whole.
+fn style(template: &str) -> Option<ProgressStyle> {
+    let style = ProgressStyle::with_template(template).ok()?;
+    Some(style.with_key(
+        "rate",
+        |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{:.0} items/s", state.per_sec());
+        },
+    ))
 }
 
 fn length(total: Option<usize>) -> u64 {
@@ -109,9 +128,9 @@ mod tests {
 
     #[test]
     fn the_default_bar_hides_itself_when_stderr_is_not_a_terminal() {
-        let bar = BarSpec::Default.start(Some(10), false);
+        let bar = BarSpec::Default.start(Some(10));
         assert_eq!(bar.bar.is_hidden(), !std::io::stderr().is_terminal());
-        let counter = BarSpec::Default.start(None, true);
+        let counter = BarSpec::Default.start(None);
         assert_eq!(counter.bar.is_hidden(), !std::io::stderr().is_terminal());
     }
 }

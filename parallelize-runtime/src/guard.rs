@@ -27,7 +27,7 @@ use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 
 use crate::bounds::{One, Sendable};
 use crate::panic::{Cancel, Cancelled, run_or_stop, run_recorded};
-use crate::watch::enter;
+use crate::watch::{Interrupted, enter};
 
 /// Stops the call if dropped while unwinding: whatever panicked, no new item starts.
 struct StopOnUnwind<'a>(&'a Cancel<'a>);
@@ -232,6 +232,11 @@ where
             folder = match catch_unwind(AssertUnwindSafe(|| folder.consume_iter(run))) {
                 Ok(folder) => folder,
                 Err(payload) if payload.is::<Cancelled>() => resume_unwind(payload),
+                Err(payload) if payload.is::<Interrupted>() && cancel.watch.is_some() => {
+                    // A call made by the source's own code, stopped by this call's stop.
+                    cancel.stop();
+                    resume_unwind(Box::new(Cancelled))
+                }
                 Err(payload) => {
                     cancel.record_other(payload);
                     resume_unwind(Box::new(Cancelled))

@@ -260,9 +260,10 @@ impl Jobs {
 
     /// Items not started by `deadline` are skipped, and the call ends with [`Stopped`]
     /// (`StopCause::Deadline`): see [`Jobs::cancel_on`] for what each kind of call does then.
-    /// Items running at the deadline finish; the engine looks at the clock between runs of
-    /// items that take about 10 µs (one item, for items slower than that), so no item starts
-    /// later than that after the deadline.
+    /// Items running at the deadline finish. The engine looks at the clock between runs of
+    /// items sized from the items before them to take about 10 µs (one item, for items slower
+    /// than that; at most 4,096 items), so items go on starting for about one such run after
+    /// the deadline (longer only if items suddenly get much slower than the ones before).
     ///
     /// [`Stopped`]: crate::Stopped
     #[must_use]
@@ -420,10 +421,12 @@ impl Hash for Jobs {
     }
 }
 
-// A `Jobs` may hold a progress report, a closure whose state a panic could leave half-updated,
-// which makes the compiler take it for not unwind-safe; but so is any closure's, and a panic
-// that reaches the caller ends the call that used it. Without these, `catch_unwind(|| f_par(xs,
-// jobs))` would stop compiling for every `Jobs`, with or without a report.
+// A `Jobs` may hold a progress report, a closure whose state a panic could leave half-updated
+// (and a `Jobs` may be used again after a caught panic, so the report may see that state):
+// the compiler then takes `Jobs` for not unwind-safe. These traits are lints, not soundness:
+// the engine keeps no state of its own in a `Jobs`, and a report's state is the report's
+// to guard, as any closure's. Without them, `catch_unwind(|| f_par(xs, jobs))` would stop
+// compiling for every `Jobs`, with or without a report.
 impl std::panic::UnwindSafe for Jobs {}
 impl std::panic::RefUnwindSafe for Jobs {}
 

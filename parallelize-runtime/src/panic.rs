@@ -128,9 +128,12 @@ pub(crate) fn run_recorded<T, R>(cancel: &Cancel, index: usize, f: &impl Fn(T) -
     match catch_unwind(AssertUnwindSafe(|| f(item))) {
         Ok(result) => result,
         Err(payload) => {
-            if payload.is::<Interrupted>() {
+            if payload.is::<Interrupted>()
+                && let Some(watch) = cancel.watch
+            {
                 // A call the item made was stopped by this call's stop: the item did not
                 // finish, and this call is stopping too.
+                watch.cut();
                 cancel.stop();
             } else {
                 cancel.record(index, &*payload);
@@ -293,7 +296,9 @@ pub(crate) fn inline_guarded<R>(
 
 /// The text of a panic payload: what `panic!` was given.
 pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&'static str>() {
+    if let Some(Interrupted(message)) = payload.downcast_ref::<Interrupted>() {
+        message.clone()
+    } else if let Some(message) = payload.downcast_ref::<&'static str>() {
         (*message).to_owned()
     } else if let Some(message) = payload.downcast_ref::<String>() {
         message.clone()

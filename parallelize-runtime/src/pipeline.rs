@@ -21,7 +21,7 @@
 //!   limit too.
 
 use std::mem::MaybeUninit;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::ptr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -324,8 +324,12 @@ pub(crate) fn run_into<T, O>(
     // it, are noted before each call. AssertUnwindSafe: after a panic the item's outputs are
     // dropped, never observed; what the function shares with the caller is the caller's to
     // guard, as with `thread::scope`.
-    let mut current = (first, 0);
-    let mut ran = 0;
+    let mut run = Run {
+        current: (first, 0),
+        ran: 0,
+        in_step: true,
+        reported: 0,
+    };
     let ended = catch_unwind(AssertUnwindSafe(|| match shared.watch.as_deref() {
         None => {
             for (offset, item) in items.enumerate() {
@@ -333,37 +337,36 @@ pub(crate) fn run_into<T, O>(
                 if index >= shared.limit() {
                     break;
                 }
-                ran = offset + 1;
-                current = (index, sink.len());
+                run.ran = offset + 1;
+                run.current = (index, sink.len());
                 if step(item, sink) {
                     shared.lower(index + 1);
                     break;
                 }
             }
         }
-        Some(watch) => run_watched(
-            shared,
-            watch,
-            step,
-            first,
-            items,
-            sink,
-            (&mut current, &mut ran),
-        ),
+        Some(watch) => run_watched(shared, watch, step, (first, items), sink, &mut run),
     }));
     let Err(payload) = ended else {
-        return (ran, None);
+        return (run.ran, None);
     };
-    let (index, before) = current;
-    sink.truncate(before);
-    if payload.is::<Interrupted>() {
-        // A call the item made was stopped by this call's stop: the item did not finish, and
-        // this call is stopping too.
-        drop(payload);
+    if !run.in_step {
+        // Not an item's panic: the input's own (a watched run on the caller's thread reads
+        // the user's iterator here), or a progress report's. It passes through unchanged.
         shared.lower(0);
-        if let Some(watch) = shared.watch.as_deref() {
-            watch.cut();
-        }
+        resume_unwind(payload);
+    }
+    let (index, before) = run.current;
+    sink.truncate(before);
+    if payload.is::<Interrupted>()
+        && let Some(watch) = shared.watch.as_deref()
+    {
+        // A call the item made was stopped by this call's stop: the item did not finish (the
+        // ones before it in its block did), and this call is stopping too.
+        drop(payload);
+        watch.done(first + run.reported..index);
+        shared.lower(0);
+        watch.cut();
         return (index - first, None);
     }
     let message = payload_message(&*payload);
@@ -372,11 +375,26 @@ pub(crate) fn run_into<T, O>(
         OnPanic::StopAll => 0,
         OnPanic::KeepEarlier => index,
     });
-    (ran, Some((index, message)))
+    (run.ran, Some((index, message)))
+}
+
+/// Where a run of items is, for [`run_into`]'s handling of a panic.
+struct Run {
+    /// The item being run (or last run), and the outputs before it.
+    current: (usize, usize),
+    /// How many items were taken.
+    ran: usize,
+    /// Whether a panic now is the item's (not the input's, nor a report's).
+    in_step: bool,
+    /// How many items from the start of the run were reported finished to the watch.
+    reported: usize,
 }
 
 /// How long a run of a watched call's items may take before the next look at its watch.
 const WATCH_BLOCK: Duration = Duration::from_micros(10);
+
+/// The most items in one block of a watched run: bounds how many can start after a stop.
+const WATCH_MAX_BLOCK: usize = 4096;
 
 /// [`run_into`]'s loop for a watched call: in blocks, the watch asked (and the finished items
 /// reported to it) between blocks; a block starts at one item and doubles while it takes less
@@ -385,22 +403,23 @@ fn run_watched<T, O>(
     shared: &Shared,
     watch: &Watch,
     step: &impl Step<T, O>,
-    first: usize,
-    items: impl Iterator<Item = T>,
+    (first, items): (usize, impl Iterator<Item = T>),
     sink: &mut Sink<'_, O>,
-    (current, ran): (&mut (usize, usize), &mut usize),
+    run: &mut Run,
 ) {
     let mut items = items.enumerate();
     let mut block = 1;
-    let mut block_start = 0;
     let mut block_started = Instant::now();
     loop {
-        let offset = *ran;
-        if offset == block_start + block || offset == 0 {
-            // Between blocks.
-            watch.done(first + block_start..first + offset);
+        let offset = run.ran;
+        if offset == run.reported + block || offset == 0 {
+            // Between blocks (not an item's: a report that panics is not the item's panic).
+            run.in_step = false;
+            watch.done(first + run.reported..first + offset);
+            run.reported = offset;
             if shared.stops_at(first + offset) {
-                if watch.stopping() && items.next().is_some() {
+                // Items left unrun (what the input says it has: it is not read ahead).
+                if watch.stopping() && items.size_hint().1 != Some(0) {
                     watch.cut();
                 }
                 return;
@@ -408,29 +427,36 @@ fn run_watched<T, O>(
             let now = Instant::now();
             if offset > 0 {
                 block = if now - block_started < WATCH_BLOCK {
-                    block.saturating_mul(2).min(MAX_PIECE)
+                    block.saturating_mul(2).min(WATCH_MAX_BLOCK)
                 } else {
                     (block / 2).max(1)
                 };
             }
-            block_start = offset;
             block_started = now;
         }
+        run.in_step = false;
         let Some((offset, item)) = items.next() else {
             break;
         };
         let index = first + offset;
         if index >= shared.limit() {
+            if watch.stopping() {
+                // Stopped by another thread that saw the watch: this item is skipped.
+                watch.cut();
+            }
             break;
         }
-        *ran = offset + 1;
-        *current = (index, sink.len());
+        run.ran = offset + 1;
+        run.current = (index, sink.len());
+        run.in_step = true;
         if step(item, sink) {
             shared.lower(index + 1);
             break;
         }
     }
-    watch.done(first + block_start..first + *ran);
+    run.in_step = false;
+    watch.done(first + run.reported..first + run.ran);
+    run.reported = run.ran;
 }
 
 /// Runs one piece, whose first item is item `first` of the call, writing into `slots` (which
@@ -652,6 +678,11 @@ where
     if head.len() < 2 {
         let pulled = head.len();
         let mut piece = Sendable::<_, Shape>::wrap_vec(head);
+        if pulled < budget
+            && let Some(watch) = shared.watch.as_deref()
+        {
+            watch.input_ended(first + pulled);
+        }
         finished(run_piece(shared, step, (first, &mut piece), (0, slots)));
         return (pulled, pulled < budget);
     }
@@ -666,7 +697,8 @@ where
     scope_outside(workers, |scope| {
         while pulled < budget {
             if shared.stops_at(first + pulled) {
-                note_unread(shared, !head.is_empty() || items.next().is_some());
+                // Not read ahead to see (a channel's `next` may block): what the input says.
+                note_unread(shared, !head.is_empty() || items.size_hint().1 != Some(0));
                 break;
             }
             // A fair share of what is left (or of the bound), so that the work still spreads
@@ -757,6 +789,9 @@ where
     let gathered: Vec<T> = items.by_ref().take(budget).collect();
     let pulled = gathered.len();
     let exhausted = pulled < budget;
+    if exhausted && let Some(watch) = shared.watch.as_deref() {
+        watch.input_ended(first + pulled);
+    }
     let gathered = Sendable::<_, Shape>::wrap_vec(gathered);
     let pieces = run_in_pool_as(workers, exact, |lanes| {
         // As the engine cuts an indexed call (`map::piece`): at most the call's lanes, and

@@ -353,9 +353,10 @@ where
                     && !self.exhausted
                     && let Some(watch) = self.shared.watch.as_deref()
                     && watch.stopping()
-                    && self.items.next().is_some()
+                    && self.items.size_hint().1 != Some(0)
                 {
-                    // Stopped between batches, with items left.
+                    // Stopped between batches, with items left (as far as the input says: it
+                    // is not read ahead, since its `next` may block).
                     watch.cut();
                 }
                 if !self.over && self.shared.was_cut() {
@@ -373,6 +374,15 @@ where
     }
 }
 
+impl<Shape, I: Iterator, S, O> Drop for Ordered<Shape, I, S, O> {
+    fn drop(&mut self) {
+        // Dropped before its end: no report after this, and its bar is taken down.
+        if let Some(watch) = self.shared.watch.take() {
+            watch.close();
+        }
+    }
+}
+
 impl<Shape, I: Iterator, S, O> Ordered<Shape, I, S, O> {
     /// Ends the stream with its watch's stop.
     #[cold]
@@ -381,7 +391,10 @@ impl<Shape, I: Iterator, S, O> Ordered<Shape, I, S, O> {
         self.current_cut = false;
         self.ready.clear();
         let watch = self.shared.watch.take()?;
-        watch.finish::<O>(Err(Failure::stopped())).err().map(Err)
+        watch
+            .finish::<O>(Err(Failure::stopped()))
+            .err()
+            .map(|stopped| Err(stopped.cut_at_first_gap()))
     }
 }
 
@@ -497,7 +510,7 @@ where
             if self.work.shared.stops_at(self.pulled) {
                 if let Some(watch) = self.work.shared.watch.as_deref()
                     && watch.stopping()
-                    && self.items.next().is_some()
+                    && self.items.size_hint().1 != Some(0)
                 {
                     watch.cut();
                 }
@@ -680,5 +693,9 @@ impl<I: Iterator, F, R> Drop for Unordered<I, F, R> {
         // No item starts once the workers see this; pieces already sent finish their running
         // item and drop the rest, and their results with the channel.
         self.work.shared.lower(0);
+        if let Some(watch) = &self.work.shared.watch {
+            // No report after this (pieces still running may finish), and the bar comes down.
+            watch.close();
+        }
     }
 }

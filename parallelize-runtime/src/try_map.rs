@@ -12,10 +12,10 @@ use crate::bounds::{One, SendItem, Sendable};
 use crate::items::{
     Consume, Driver, IntoItems, exact_size, gather, note_serial_read, sequentially,
 };
-use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, raise, run_catching};
+use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, payload_message, raise};
 use crate::pipeline::{Done, OnPanic, Shared, Sink, run_all, run_into, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool, run_in_pool_as};
-use crate::watch::{Watch, enter, raise_stopped};
+use crate::watch::{Interrupted, Watch, enter, raise_stopped};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
 
 /// Like [`par_map`](crate::par_map) for a function that returns a `Result`: returns exactly what the sequential
@@ -309,7 +309,18 @@ impl<F, Shape> TryDriver<'_, F, Shape> {
                             return None;
                         }
                         let _entered = enter(watch);
-                        let outcome = run_catching(self.f, item.0);
+                        let outcome = match catch_unwind(AssertUnwindSafe(|| (self.f)(item.0))) {
+                            Ok(result) => Ok(result),
+                            Err(payload) => match watch {
+                                // A call the item made, stopped by this call's stop: the
+                                // item did not finish.
+                                Some(watch) if payload.is::<Interrupted>() => {
+                                    watch.cut();
+                                    return None;
+                                }
+                                _ => Err(payload_message(&*payload)),
+                            },
+                        };
                         if let Some(watch) = watch {
                             watch.done(index..index + 1);
                         }

@@ -22,6 +22,7 @@
 //!   work a waiting worker takes from another call does not inherit the wrong conditions.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::panic::{panic_any, resume_unwind};
@@ -192,6 +193,20 @@ impl Stopped {
     }
 }
 
+impl Stopped {
+    /// As an ordered stream reports it: the results it handed out (those before the first item
+    /// that did not finish) and every item from there on as not finished, since the results
+    /// that finished after that item are dropped with the stream.
+    pub(crate) fn cut_at_first_gap(mut self) -> Stopped {
+        if let Some(first) = self.unfinished.first() {
+            let span = first.start..self.total.unwrap_or(usize::MAX);
+            self.finished = span.start;
+            self.unfinished = vec![span];
+        }
+        self
+    }
+}
+
 impl fmt::Display for Stopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cause = match self.cause {
@@ -230,7 +245,9 @@ impl std::error::Error for Stopped {}
 /// As a plain iterator, a stream stopped by its deadline or its [`CancelHandle`] hands out the
 /// results that finished before the first item that did not (in input order; every finished
 /// one, for the unordered stream) and then panics with the [`Stopped`] message, as an item's
-/// panic would. [`Stoppable::checked`] turns it into an iterator of `Result`s that ends with
+/// panic would. An ordered stream's [`Stopped`] counts as finished the results it handed out
+/// and reports every item from the first that did not finish as not finished (results that
+/// finished after that item are dropped with the stream). [`Stoppable::checked`] turns it into an iterator of `Result`s that ends with
 /// `Err(Stopped)` instead: the `Result`-returning form of every call, since collecting it gives
 /// `Result<Vec<R>, Stopped>`:
 ///
@@ -369,21 +386,33 @@ thread_local! {
 }
 
 /// Puts back the thread's previous enclosing call when dropped (see [`enter`]).
-pub(crate) struct Entered(Option<Arc<StopState>>);
+pub(crate) enum Entered {
+    /// Nothing was changed: no watched call here before or now.
+    Unchanged,
+    /// The call that was enclosing before (maybe none).
+    Replaced(Option<Arc<StopState>>),
+}
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let previous = self.0.take();
-        ENCLOSING.with_borrow_mut(|current| *current = previous);
+        if let Entered::Replaced(previous) = self {
+            let previous = previous.take();
+            ENCLOSING.with_borrow_mut(|current| *current = previous);
+        }
     }
 }
 
 /// Marks this thread as running items of the call watched by `watch` (none: an unwatched call)
-/// until the guard is dropped: calls made by those items inherit its stop conditions.
+/// until the guard is dropped: calls made by those items inherit its stop conditions. For an
+/// unwatched call on a thread that runs no watched call's items (the usual case) this is one
+/// thread-local read.
 #[inline]
 pub(crate) fn enter(watch: Option<&Watch>) -> Entered {
     let state = watch.and_then(|watch| watch.stop.clone());
-    Entered(ENCLOSING.with_borrow_mut(|current| std::mem::replace(current, state)))
+    if state.is_none() && ENCLOSING.with_borrow(Option::is_none) {
+        return Entered::Unchanged;
+    }
+    Entered::Replaced(ENCLOSING.with_borrow_mut(|current| std::mem::replace(current, state)))
 }
 
 /// One watched call's state (see the module's documentation).
@@ -401,8 +430,9 @@ pub(crate) struct Watch {
     reporting: Mutex<bool>,
     /// `None` for a call that cannot be stopped.
     stop: Option<Arc<StopState>>,
-    /// The runs of finished items (a call that can be stopped): for the report of which did not.
-    runs: Mutex<Vec<Range<usize>>>,
+    /// The runs of finished items, merged where they meet (a call that can be stopped): for
+    /// the report of which did not. Start -> end.
+    runs: Mutex<BTreeMap<usize, usize>>,
     /// Whether an item was skipped because the call stopped.
     cut: AtomicBool,
 }
@@ -430,8 +460,6 @@ impl Watch {
         total: Option<usize>,
     ) -> Arc<Watch> {
         let started = Instant::now();
-        #[cfg(feature = "progress")]
-        let nested = parent.is_some();
         let empty = Controls::default();
         let controls = controls.unwrap_or(&empty);
         let stop = (controls.stops() || parent.is_some()).then(|| {
@@ -451,11 +479,11 @@ impl Watch {
             finished: AtomicUsize::new(0),
             report: controls.report.clone(),
             #[cfg(feature = "progress")]
-            bar: controls.bar.as_ref().map(|spec| spec.start(total, nested)),
+            bar: controls.bar.as_ref().map(|spec| spec.start(total)),
             next_report: AtomicU64::new(0),
             reporting: Mutex::new(false),
             stop,
-            runs: Mutex::new(Vec::new()),
+            runs: Mutex::new(BTreeMap::new()),
             cut: AtomicBool::new(false),
         })
     }
@@ -496,11 +524,7 @@ impl Watch {
         }
         let finished = self.finished.fetch_add(run.len(), Ordering::Relaxed) + run.len();
         if self.stop.is_some() {
-            let mut runs = lock(&self.runs);
-            match runs.last_mut() {
-                Some(last) if last.end == run.start => last.end = run.end,
-                _ => runs.push(run),
-            }
+            note_run(&mut lock(&self.runs), run);
         }
         if self.reports() {
             self.report_if_due(finished);
@@ -552,7 +576,7 @@ impl Watch {
         };
         #[cfg(feature = "progress")]
         if let Some(bar) = &self.bar {
-            bar.show(&progress);
+            bar.show(&progress, self.was_cut());
         }
         if let Some(report) = &self.report {
             report(progress);
@@ -578,15 +602,14 @@ impl Watch {
             .as_ref()
             .map_or(CANCELLED, |stop| stop.cause.load(Ordering::Relaxed));
         let total = self.total();
-        let mut runs = std::mem::take(&mut *lock(&self.runs));
-        runs.sort_unstable_by_key(|run| run.start);
+        let runs = std::mem::take(&mut *lock(&self.runs));
         let mut unfinished = Vec::new();
         let mut next = 0;
-        for run in runs {
-            if run.start > next {
-                unfinished.push(next..run.start);
+        for (start, end) in runs {
+            if start > next {
+                unfinished.push(next..start);
             }
-            next = next.max(run.end);
+            next = next.max(end);
         }
         let end = total.unwrap_or(usize::MAX);
         if next < end {
@@ -616,13 +639,25 @@ impl Watch {
             }
             Err(failure) if failure.is_stopped() => {
                 self.last_report();
-                #[cfg(feature = "progress")]
-                if let Some(bar) = &self.bar {
-                    bar.abandon();
-                }
                 Err(self.stopped())
             }
-            Err(failure) => raise(failure),
+            Err(failure) => {
+                self.close();
+                raise(failure)
+            }
+        }
+    }
+
+    /// Ends the reports of a call that did not run to its end (it failed, or a stream was
+    /// dropped): no report after this, and the bar is taken down.
+    pub(crate) fn close(&self) {
+        let mut over = lock(&self.reporting);
+        if !*over {
+            *over = true;
+            #[cfg(feature = "progress")]
+            if let Some(bar) = &self.bar {
+                bar.end(true);
+            }
         }
     }
 }
@@ -642,14 +677,33 @@ pub(crate) fn or_raise_stopped<T>(outcome: Result<T, Stopped>) -> T {
 #[cold]
 #[track_caller]
 pub(crate) fn raise_stopped(stopped: &Stopped) -> ! {
-    if stopped.inherited {
-        resume_unwind(Box::new(Interrupted))
+    // Only from inside an item of the enclosing call: a stream made there may be read after
+    // that call is over, and then its stop is its own to report.
+    if stopped.inherited && ENCLOSING.with_borrow(Option::is_some) {
+        resume_unwind(Box::new(Interrupted(stopped.to_string())))
     }
     panic_any(stopped.to_string())
 }
 
-/// The payload of a nested call stopped by the call it is nested in (see [`raise_stopped`]).
-pub(crate) struct Interrupted;
+/// The payload of a nested call stopped by the call it is nested in (see [`raise_stopped`]),
+/// with the stop's message, for a catch that does not know it.
+pub(crate) struct Interrupted(pub(crate) String);
+
+/// Adds `run` to `runs` (start -> end), merged with the runs it meets on either side: the map
+/// then holds one entry per gap (a worker's front, as workers go through runs of consecutive
+/// items), not one per run.
+fn note_run(runs: &mut BTreeMap<usize, usize>, run: Range<usize>) {
+    let mut end = run.end;
+    if let Some(after) = runs.remove(&end) {
+        end = after;
+    }
+    match runs.range_mut(..run.start).next_back() {
+        Some((_, before_end)) if *before_end == run.start => *before_end = end,
+        _ => {
+            runs.insert(run.start, end);
+        }
+    }
+}
 
 /// The latest `Instant` there is, near enough: for a timeout too long to add.
 fn far_future() -> Instant {

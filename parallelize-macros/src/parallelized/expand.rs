@@ -520,8 +520,8 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(" # Panics".to_owned());
     lines.push(String::new());
     lines.push(match kind {
-        Kind::Iter => " If the call on item `N` panics, the results before it come out first, then `next` panics with the message `item N panicked: {message}`; no item after it starts once the panic is caught. Also if `njobs` is `0`.".to_owned(),
-        Kind::Map | Kind::Try => " If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`.".to_owned(),
+        Kind::Iter => " If the call on item `N` panics, the results before it come out first, then `next` panics with the message `item N panicked: {message}`; no item after it starts once the panic is caught. Also if `njobs` is `0`, and, after the results that finished, if a deadline or a cancel handle set on `njobs` stopped the call (`.checked()` yields that as an error instead).".to_owned(),
+        Kind::Map | Kind::Try => " If a call panics, no new call starts and this panics with the message `item {index} panicked: {message}`. Also if `njobs` is `0`, and if a deadline or a cancel handle set on `njobs` stopped the call (the message says how many items finished; the `_par_iter` companion, `.checked()`, gives it as an error).".to_owned(),
     });
     if function.unsafety.is_some() {
         lines.push(String::new());
