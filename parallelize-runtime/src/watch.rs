@@ -21,7 +21,7 @@
 //!   the engine sets the thread-local for its own call (none, for an unwatched one), so that
 //!   work a waiting worker takes from another call does not inherit the wrong conditions.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -383,6 +383,10 @@ impl StopState {
 thread_local! {
     /// The stop conditions of the watched call whose items this thread is running, if any.
     static ENCLOSING: RefCell<Option<Arc<StopState>>> = const { RefCell::new(None) };
+    /// Whether `ENCLOSING` names a call: a plain flag, which (unlike `ENCLOSING`, whose value
+    /// has a destructor) is read without a check that the thread's destructors are registered,
+    /// so that an unwatched call's question costs one load.
+    static ENCLOSED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Puts back the thread's previous enclosing call when dropped (see [`enter`]).
@@ -397,6 +401,7 @@ impl Drop for Entered {
     fn drop(&mut self) {
         if let Entered::Replaced(previous) = self {
             let previous = previous.take();
+            ENCLOSED.set(previous.is_some());
             ENCLOSING.with_borrow_mut(|current| *current = previous);
         }
     }
@@ -409,9 +414,10 @@ impl Drop for Entered {
 #[inline]
 pub(crate) fn enter(watch: Option<&Watch>) -> Entered {
     let state = watch.and_then(|watch| watch.stop.clone());
-    if state.is_none() && ENCLOSING.with_borrow(Option::is_none) {
+    if state.is_none() && !ENCLOSED.get() {
         return Entered::Unchanged;
     }
+    ENCLOSED.set(state.is_some());
     Entered::Replaced(ENCLOSING.with_borrow_mut(|current| std::mem::replace(current, state)))
 }
 
@@ -445,11 +451,14 @@ impl Watch {
     /// nothing to watch: no control set on `jobs` and no watched call around it.
     #[inline]
     pub(crate) fn start(jobs: &Jobs, total: Option<usize>) -> Option<Arc<Watch>> {
-        let enclosing = ENCLOSING.with_borrow(Option::clone);
-        if jobs.controls.is_none() && enclosing.is_none() {
+        if jobs.controls.is_none() && !ENCLOSED.get() {
             return None;
         }
-        Some(Watch::new(jobs.controls.as_deref(), enclosing, total))
+        Some(Watch::new(
+            jobs.controls.as_deref(),
+            ENCLOSING.with_borrow(Option::clone),
+            total,
+        ))
     }
 
     #[cold]
@@ -679,7 +688,7 @@ pub(crate) fn or_raise_stopped<T>(outcome: Result<T, Stopped>) -> T {
 pub(crate) fn raise_stopped(stopped: &Stopped) -> ! {
     // Only from inside an item of the enclosing call: a stream made there may be read after
     // that call is over, and then its stop is its own to report.
-    if stopped.inherited && ENCLOSING.with_borrow(Option::is_some) {
+    if stopped.inherited && ENCLOSED.get() {
         resume_unwind(Box::new(Interrupted(stopped.to_string())))
     }
     panic_any(stopped.to_string())
