@@ -284,8 +284,7 @@
 //! watched call counts finished items by runs (about 10 µs of work each, or one item when
 //! items are slower) and, with a deadline, reads the clock between runs; so items go on
 //! starting for about one run after the deadline. A call nested in a call that can be stopped
-//! keeps its adaptive paths (a tiny call still runs inline, unwatched: it is over in
-//! microseconds); its parallel paths look at the stop.
+//! is watched too, and so never takes the inline path that a tiny call takes otherwise.
 //!
 //! # Thread safety, checked by the compiler
 //!

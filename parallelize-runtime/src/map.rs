@@ -105,23 +105,16 @@ where
     F: Fn(I::Item) -> R + Sync,
 {
     let jobs = jobs.into();
-    let watch = Watch::start(&jobs, None);
-    if let Some(watch) = &watch
-        && (!watch.only_inherited() || jobs.workers() == 1)
-    {
+    if let Some(watch) = Watch::start(&jobs, None) {
         return or_raise_stopped(
-            watch.finish(map_watched::<Shape, _, _, _>(items, &jobs, watch, &f)),
+            watch.finish(map_watched::<Shape, _, _, _>(items, &jobs, &watch, &f)),
         );
     }
-    // Unwatched, or watched only for the stop of a call around it (no report to make) on
-    // several workers: the adaptive paths, whose parallel ones look at the watch. A tiny call
-    // inline does not, and need not: it is predicted over in microseconds. (One worker is
-    // inline however long the call, so it takes the watched path, which looks.)
     let driver = MapDriver {
         f: &f,
         cost: cost.filter(|_| jobs.is_adaptive()),
         jobs,
-        watch: watch.as_ref(),
+        watch: None,
         shape: PhantomData::<fn() -> Shape>,
     };
     items.drive(driver)
@@ -235,8 +228,7 @@ struct MapDriver<'a, F, Shape> {
     f: &'a F,
     jobs: Jobs,
     cost: Option<&'a Cost>,
-    /// The call's watch, if it is watched ([`Watched`] drives a call with options of its own; a
-    /// call watched only for the stop of a call around it keeps the adaptive paths).
+    /// The call's watch, if it is watched (then only [`Watched`] drives it).
     watch: Option<&'a Arc<Watch>>,
     shape: PhantomData<fn() -> Shape>,
 }
@@ -268,7 +260,7 @@ where
             inline_done(self.cost);
             results
         } else {
-            self.or_raise(self.not_inline(items, plan, workers))
+            or_raise(self.not_inline(items, plan, workers))
         }
     }
 
@@ -283,7 +275,7 @@ where
         } else {
             self.plan(Some(len), workers)
         };
-        self.or_raise(match plan {
+        or_raise(match plan {
             Plan::Inline => {
                 let results = sequentially(items, InlineRun(self.f));
                 inline_done(self.cost);
@@ -318,7 +310,7 @@ where
                 inline_done(self.cost);
                 results
             }
-            plan => self.or_raise(self.in_place_not_inline(items, plan, len, workers)),
+            plan => or_raise(self.in_place_not_inline(items, plan, len, workers)),
         }
     }
 }
@@ -338,19 +330,6 @@ impl<T, R, F: Fn(T) -> R> Consume<T> for InlineRun<'_, F> {
 }
 
 impl<F, Shape> MapDriver<'_, F, Shape> {
-    /// The value, or the failure raised on the caller's thread: the stop of a call around this
-    /// one as that call's stop (see `watch::raise_stopped`), anything else as [`or_raise`] does.
-    #[track_caller]
-    fn or_raise<R>(&self, result: Result<R, Failure>) -> R {
-        match (result, self.watch) {
-            (Ok(value), _) => value,
-            (Err(failure), Some(watch)) if failure.is_stopped() => {
-                or_raise_stopped(watch.finish(Err(failure)))
-            }
-            (Err(failure), _) => or_raise(Err(failure)),
-        }
-    }
-
     /// How a call of `len` items (if known) runs: inline with one worker, else as the cost
     /// predicts (see [`crate::adaptive`]).
     #[allow(clippy::inline_always)]

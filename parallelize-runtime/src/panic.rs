@@ -208,8 +208,12 @@ pub(crate) fn raise(failure: Failure) -> ! {
     match *failure.0 {
         Failed::Item { index, message } => panic_any(format!("item {index} panicked: {message}")),
         Failed::Other(payload) => resume_unwind(payload),
-        // Only a watched call stops, and its watch turns this into its error first.
-        Failed::Stopped => unreachable!("parallelize: a stop reached the caller unreported"),
+        // A call with long-run options of its own turns its stop into its error first (see
+        // `Watch::finish`); one that reaches here was watched only for the stop of the call it
+        // runs in, which takes this for an item that did not finish (`watch::Interrupted`).
+        Failed::Stopped => resume_unwind(Box::new(Interrupted(
+            "the call was stopped by the call it runs in".to_owned(),
+        ))),
     }
 }
 

@@ -436,8 +436,6 @@ pub(crate) struct Watch {
     reporting: Mutex<bool>,
     /// `None` for a call that cannot be stopped.
     stop: Option<Arc<StopState>>,
-    /// No option of its own: watched only for the stop of a call around it.
-    only_inherited: bool,
     /// The runs of finished items, merged where they meet (a call that can be stopped): for
     /// the report of which did not. Start -> end.
     runs: Mutex<BTreeMap<usize, usize>>,
@@ -471,7 +469,6 @@ impl Watch {
         total: Option<usize>,
     ) -> Arc<Watch> {
         let started = Instant::now();
-        let only_inherited = controls.is_none();
         let empty = Controls::default();
         let controls = controls.unwrap_or(&empty);
         let stop = (controls.stops() || parent.is_some()).then(|| {
@@ -495,16 +492,9 @@ impl Watch {
             next_report: AtomicU64::new(0),
             reporting: Mutex::new(false),
             stop,
-            only_inherited,
             runs: Mutex::new(BTreeMap::new()),
             cut: AtomicBool::new(false),
         })
-    }
-
-    /// Whether the call has no option of its own: it is watched only for the stop of a call
-    /// around it, and makes no report.
-    pub(crate) fn only_inherited(&self) -> bool {
-        self.only_inherited
     }
 
     /// Whether the call must start no more items.
