@@ -109,7 +109,7 @@ fn par_comp_takes_the_bar_as_an_option() {
 }
 
 #[test]
-fn concurrent_and_nested_calls_each_have_a_bar() {
+fn concurrent_and_nested_calls_with_bars_give_their_answers() {
     // The crate's own bars (on stderr, hidden when it is not a terminal, as under `cargo
     // test`): concurrent calls and calls nested in them run to the right answer.
     let threads: Vec<_> = (0..3_u64)

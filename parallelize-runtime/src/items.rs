@@ -157,6 +157,12 @@ pub(crate) fn exact_size(items: &impl Iterator) -> Option<usize> {
     }
 }
 
+/// Whether `items` may have more items, as far as it says: a stopped call's input is not read
+/// ahead to see (its `next` may block, as a channel's does).
+pub(crate) fn may_have_more(items: &impl Iterator) -> bool {
+    items.size_hint().1 != Some(0)
+}
+
 /// Counts a call that reads its input one item at a time on the calling thread: gathered
 /// ([`gather`]) or pulled in pieces (`crate::pipeline`).
 pub(crate) fn note_serial_read() {

@@ -42,7 +42,7 @@ use crate::items::{
 };
 use crate::panic::{Failure, guarded, inline_guarded, or_raise, raise_inline_item, run_catching};
 use crate::pipeline::{
-    Buffers, OnPanic, Shared, Sink, assemble, run_batch, run_into, worth_pulling,
+    Buffers, OnPanic, Shared, Sink, assemble, run_batch, run_here, worth_pulling,
 };
 use crate::pool::{Lanes, inside_worker, run_in_pool_as};
 use crate::watch::{Watch, or_raise_stopped};
@@ -158,9 +158,7 @@ where
 
     fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
         let (driver, watch) = (&self.0, self.watch());
-        if let Some(len) = exact_size(&items) {
-            watch.input_ended(len);
-        }
+        watch.sized_by(&items);
         if driver.jobs.workers() == 1 {
             // Inline, the one loop that looks at a watch (the pipeline's).
             let shared = Shared::new(OnPanic::StopAll).watched(Some(Arc::clone(watch)));
@@ -168,16 +166,10 @@ where
                 sink.push((driver.f)(item));
                 false
             };
-            let mut sink = Sink::into_vec(Vec::with_capacity(items.size_hint().0));
-            let (ran, panic) = run_into(&shared, &step, 0, items, &mut sink);
-            if let Some((index, message)) = panic {
-                return Err(Failure::item(index, message));
-            }
-            if shared.was_cut() {
-                return Err(Failure::stopped());
-            }
-            watch.input_ended(ran);
-            return Ok(Sendable::unwrap_vec(sink.outputs()));
+            let capacity = items.size_hint().0;
+            let outputs = run_here(&shared, &step, items, capacity).answer(&shared)?;
+            watch.input_ended(outputs.len());
+            return Ok(Sendable::unwrap_vec(outputs));
         }
         driver.map_rest(items, 0, driver.jobs.workers())
     }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
+use crate::items::may_have_more;
 use crate::map::piece;
 use crate::panic::{Failure, payload_message};
 use crate::pool::{inside_worker, run_in_pool_as, scope_outside};
@@ -101,6 +102,14 @@ impl Shared {
             self.lower(0);
         }
         stopping
+    }
+
+    /// The caller stopped pulling because the call stops: if its watch stopped it and items
+    /// were `left` unread, the call was cut short.
+    pub(crate) fn note_unread(&self, left: bool) {
+        if let Some(watch) = self.watch.as_deref() {
+            watch.cut_if_left(left);
+        }
     }
 
     /// Whether the watch stopped the call with items skipped: its outputs are then no answer.
@@ -194,6 +203,18 @@ pub(crate) struct Done<O> {
 }
 
 impl<O> Done<O> {
+    /// The outputs of a run that is the whole call ([`run_here`]): the item's panic that stopped
+    /// it, or the watch's stop, if either did.
+    pub(crate) fn answer(self, shared: &Shared) -> Result<Vec<Sendable<O, One>>, Failure> {
+        if let Some((index, message)) = self.panic {
+            return Err(Failure::item(index, message));
+        }
+        if shared.was_cut() {
+            return Err(Failure::stopped());
+        }
+        Ok(self.outputs)
+    }
+
     /// The outputs of a run of `len` items from `first` made outside a piece (inline), and the
     /// panic that stopped it, if one did.
     pub(crate) fn of(
@@ -418,10 +439,7 @@ fn run_watched<T, O>(
             watch.done(first + run.reported..first + offset);
             run.reported = offset;
             if shared.stops_at(first + offset) {
-                // Items left unrun (what the input says it has: it is not read ahead).
-                if watch.stopping() && items.size_hint().1 != Some(0) {
-                    watch.cut();
-                }
+                watch.cut_if_left(may_have_more(&items));
                 return;
             }
             let now = Instant::now();
@@ -457,6 +475,19 @@ fn run_watched<T, O>(
     run.in_step = false;
     watch.done(first + run.reported..first + run.ran);
     run.reported = run.ran;
+}
+
+/// Runs `items` here, on the calling thread (a watched call on one worker), into a `Vec` of
+/// `capacity`: a [`Done`] whose outputs are the answer unless [`Done::answer`] says otherwise.
+pub(crate) fn run_here<T, O>(
+    shared: &Shared,
+    step: &impl Step<T, O>,
+    items: impl Iterator<Item = T>,
+    capacity: usize,
+) -> Done<O> {
+    let mut sink = Sink::into_vec(Vec::with_capacity(capacity));
+    let (ran, panic) = run_into(shared, step, 0, items, &mut sink);
+    Done::of(0, ran, sink.outputs(), panic)
 }
 
 /// Runs one piece, whose first item is item `first` of the call, writing into `slots` (which
@@ -697,8 +728,7 @@ where
     scope_outside(workers, |scope| {
         while pulled < budget {
             if shared.stops_at(first + pulled) {
-                // Not read ahead to see (a channel's `next` may block): what the input says.
-                note_unread(shared, !head.is_empty() || items.size_hint().1 != Some(0));
+                shared.note_unread(!head.is_empty() || may_have_more(items));
                 break;
             }
             // A fair share of what is left (or of the bound), so that the work still spreads
@@ -758,17 +788,6 @@ where
         watch.input_ended(first + pulled);
     }
     (pulled, exhausted)
-}
-
-/// The caller stopped pulling because the call stops: if its watch stopped it and items were
-/// `left` unread, the call was cut short.
-fn note_unread(shared: &Shared, left: bool) {
-    if left
-        && let Some(watch) = shared.watch.as_deref()
-        && watch.stopping()
-    {
-        watch.cut();
-    }
 }
 
 /// [`run_batch`] from inside a worker: the batch is pulled first, then cut into at most the

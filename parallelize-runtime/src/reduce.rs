@@ -9,11 +9,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{Driver, IntoItems, exact_size};
+use crate::items::{Driver, IntoItems};
 use crate::panic::{
     Cancel, Failure, guarded, inline_guarded, or_raise, payload_message, run_catching, run_recorded,
 };
-use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run, run_into};
+use crate::pipeline::{Buffers, Done, OnPanic, Shared, Sink, pull_and_run, run_here};
 use crate::pool::{inside_worker, run_in_pool_as};
 use crate::watch::{Stopped, Watch, or_raise_stopped};
 use crate::{Jobs, SendArgument, SendResult};
@@ -198,23 +198,14 @@ where
 
     fn sequential<I: Iterator<Item = T>>(self, mut items: I) -> Self::Output {
         let workers = self.jobs.workers();
-        if let Some(watch) = self.watch
-            && let Some(len) = exact_size(&items)
-        {
-            watch.input_ended(len);
+        if let Some(watch) = self.watch {
+            watch.sized_by(&items);
         }
         if workers == 1 && self.watch.is_some() {
             // Inline, in the one loop that looks at a watch (the pipeline's).
             let shared = self.shared();
-            let mut sink = Sink::into_vec(Vec::with_capacity(1));
-            let (_, panic) = run_into(&shared, &self.step(), 0, items, &mut sink);
-            if let Some((index, message)) = panic {
-                return Err(Failure::item(index, message));
-            }
-            if shared.was_cut() {
-                return Err(Failure::stopped());
-            }
-            return Ok(sink.pop());
+            let mut outputs = run_here(&shared, &self.step(), items, 1).answer(&shared)?;
+            return Ok(outputs.pop().map(|total| total.0));
         }
         if workers == 1 {
             return inline_guarded(|current| {

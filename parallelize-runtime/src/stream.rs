@@ -29,7 +29,7 @@ use rayon::iter::Either;
 use crate::bounds::{One, SendItem, Sendable};
 use crate::comprehension::Level;
 use crate::delayed::Delayed;
-use crate::items::exact_size;
+use crate::items::{exact_size, may_have_more};
 use crate::panic::{Failure, payload_message};
 use crate::pipeline::{
     Buffers, Done, OnPanic, Shared, Sink, Step, run_batch, run_into, run_piece_owned,
@@ -349,15 +349,9 @@ where
                 continue;
             }
             if self.over || self.exhausted || self.shared.limit() <= self.pulled {
-                if !self.over
-                    && !self.exhausted
-                    && let Some(watch) = self.shared.watch.as_deref()
-                    && watch.stopping()
-                    && self.items.size_hint().1 != Some(0)
-                {
-                    // Stopped between batches, with items left (as far as the input says: it
-                    // is not read ahead, since its `next` may block).
-                    watch.cut();
+                if !self.over && !self.exhausted {
+                    // Stopped between batches, maybe with items left.
+                    self.shared.note_unread(may_have_more(&self.items));
                 }
                 if !self.over && self.shared.was_cut() {
                     return self.stop();
@@ -508,12 +502,7 @@ where
         let window = window(&self.work.shared, self.workers, self.bound);
         while !self.exhausted && self.pulled - self.taken < window {
             if self.work.shared.stops_at(self.pulled) {
-                if let Some(watch) = self.work.shared.watch.as_deref()
-                    && watch.stopping()
-                    && self.items.size_hint().1 != Some(0)
-                {
-                    watch.cut();
-                }
+                self.work.shared.note_unread(may_have_more(&self.items));
                 self.exhausted = true;
                 break;
             }

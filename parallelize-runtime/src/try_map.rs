@@ -9,11 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::bounds::{One, SendItem, Sendable};
-use crate::items::{
-    Consume, Driver, IntoItems, exact_size, gather, note_serial_read, sequentially,
-};
+use crate::items::{Consume, Driver, IntoItems, gather, note_serial_read, sequentially};
 use crate::panic::{Failure, Outcome, guarded, inline_guarded, or_raise, payload_message, raise};
-use crate::pipeline::{Done, OnPanic, Shared, Sink, run_all, run_into, worth_pulling};
+use crate::pipeline::{Done, OnPanic, Shared, Sink, run_all, run_here, worth_pulling};
 use crate::pool::{inside_worker, run_in_pool, run_in_pool_as};
 use crate::watch::{Interrupted, Watch, enter, raise_stopped};
 use crate::{Jobs, SendArgument, SendResult, TryOutput};
@@ -114,17 +112,13 @@ where
 
     #[track_caller]
     fn sequential<I: Iterator<Item = T>>(self, items: I) -> Self::Output {
-        if let Some(watch) = self.watch
-            && let Some(len) = exact_size(&items)
-        {
-            watch.input_ended(len);
+        if let Some(watch) = self.watch {
+            watch.sized_by(&items);
         }
         if self.workers == 1 && self.watch.is_some() {
             // Inline, in the one loop that looks at a watch (the pipeline's).
             let shared = self.shared();
-            let mut sink = Sink::into_vec(Vec::new());
-            let (ran, panic) = run_into(&shared, &self.step(), 0, items, &mut sink);
-            let piece = Done::of(0, ran, sink.outputs(), panic);
+            let piece = run_here(&shared, &self.step(), items, 0);
             return self.answer(&shared, vec![piece]);
         }
         if self.workers == 1 {

@@ -511,6 +511,21 @@ impl Watch {
         self.cut.store(true, Ordering::Relaxed);
     }
 
+    /// Notes that items were skipped if the call is stopping and `left` says items were left
+    /// unrun (see [`crate::items::may_have_more`]).
+    pub(crate) fn cut_if_left(&self, left: bool) {
+        if left && self.stopping() {
+            self.cut();
+        }
+    }
+
+    /// Takes the number of items from `items`, when its size hint is exact.
+    pub(crate) fn sized_by(&self, items: &impl Iterator) {
+        if let Some(len) = crate::items::exact_size(items) {
+            self.input_ended(len);
+        }
+    }
+
     /// Whether an item was skipped because the call stopped.
     pub(crate) fn was_cut(&self) -> bool {
         self.cut.load(Ordering::Relaxed)
