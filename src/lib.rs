@@ -575,8 +575,34 @@ pub mod prelude {
 ///   comprehension with more clauses `comprehension(xs, njobs, |level, x| ..)`, whose inner
 ///   clauses run through [`Level::nested`](expansion::Level::nested).
 pub mod expansion {
+    /// The companions of a `#[parallelized(distributed)]` function (cargo feature `mpi`).
+    #[cfg(feature = "mpi")]
+    pub use parallelize_runtime::distributed::{map_items_distributed, try_map_items_distributed};
     pub use parallelize_runtime::{
         Cost, Level, comprehension, comprehension_iter, map_items, map_iter, try_map_items,
+    };
+}
+
+#[cfg(feature = "mpi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __parallelize_if_mpi {
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($with)* };
+}
+
+#[cfg(not(feature = "mpi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __parallelize_if_mpi {
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($without)* };
+}
+
+/// Distributed calls over MPI (cargo feature `mpi`): see the crate's section "Beyond one
+/// machine: MPI".
+#[cfg(feature = "mpi")]
+pub mod mpi {
+    pub use parallelize_runtime::distributed::{
+        RemoteArgument, RemoteReferent, RemoteResult, World, init, rank, size,
     };
 }
 
@@ -588,6 +614,35 @@ pub mod __private {
         Delayed, HoldCopy, HoldRef, Jobs, One, Owned, Receiver, SendArgument, SendResult,
         SharedReceiver, Stoppable, TryOutput, Tuple, held, kind, serial_gathers, set_idle_release,
     };
+
+    #[cfg(feature = "mpi")]
+    pub use parallelize_runtime::distributed::{
+        Chunk, REMOTES, Remote, RemoteArgument, RemoteReferent, RemoteResult,
+    };
+    #[cfg(feature = "mpi")]
+    pub use parallelize_runtime::{linkme, postcard::Error as WireError};
+
+    /// `#[parallelized(distributed)]`'s tokens that need the cargo feature `mpi`: with it,
+    /// the first group; without it, the second (which names the missing feature).
+    pub use crate::__parallelize_if_mpi as if_mpi;
+
+    /// What `#[parallelized(distributed)]` passes; held by [`DistributedOption`] only with
+    /// the cargo feature `mpi`.
+    pub struct DistributedOption;
+
+    /// Refuses `#[parallelized(distributed)]` without the cargo feature `mpi`, on the option.
+    #[diagnostic::on_unimplemented(
+        message = "the `distributed` option of `#[parallelized]` needs the cargo feature `mpi` of `parallelize`",
+        label = "needs `parallelize = {{ version = \"..\", features = [\"mpi\"] }}` in Cargo.toml",
+        note = "the feature builds the MPI backend on rsmpi; it needs an MPI library (MPICH or Open MPI) and libclang"
+    )]
+    pub trait DistributedFeature {}
+
+    #[cfg(feature = "mpi")]
+    impl DistributedFeature for DistributedOption {}
+
+    /// Checks that the cargo feature `mpi` is on, where the `distributed` option is written.
+    pub fn distributed_feature<Option: DistributedFeature>(_: Option) {}
 
     /// `par_comp!`'s `njobs = JOBS`: borrowed and cloned, so that a `Jobs` given by name stays
     /// usable after the call (it is no longer `Copy`, since it can hold a progress report).

@@ -50,6 +50,10 @@ pub struct Jobs {
     /// Progress, deadline and cancellation (see `crate::watch`); `None` when none is set, so
     /// that an unwatched call asks one branch.
     pub(crate) controls: Option<Arc<Controls>>,
+    /// Whether the companions of distributed functions spread this call over the MPI world,
+    /// and the items per message (see [`Jobs::distributed`]).
+    #[cfg(feature = "mpi")]
+    pub(crate) distributed: Option<crate::distributed::Spread>,
 }
 
 impl Jobs {
@@ -100,6 +104,8 @@ impl Jobs {
                 adaptive: true,
                 in_flight: None,
                 controls: None,
+                #[cfg(feature = "mpi")]
+                distributed: None,
             })
         }
     }
@@ -113,6 +119,8 @@ impl Jobs {
             adaptive: true,
             in_flight: None,
             controls: None,
+            #[cfg(feature = "mpi")]
+            distributed: None,
         }
     }
 
@@ -392,6 +400,10 @@ impl fmt::Debug for Jobs {
         if let Some(controls) = &self.controls {
             debug.field("controls", controls);
         }
+        #[cfg(feature = "mpi")]
+        if let Some(spread) = &self.distributed {
+            debug.field("distributed", spread);
+        }
         debug.finish()
     }
 }
@@ -408,6 +420,7 @@ impl PartialEq for Jobs {
                 (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
                 _ => false,
             }
+            && self.same_spread(other)
     }
 }
 
@@ -418,6 +431,21 @@ impl Hash for Jobs {
         self.requested.hash(state);
         self.adaptive.hash(state);
         self.in_flight.hash(state);
+        #[cfg(feature = "mpi")]
+        self.distributed.hash(state);
+    }
+}
+
+impl Jobs {
+    #[cfg(feature = "mpi")]
+    fn same_spread(&self, other: &Jobs) -> bool {
+        self.distributed == other.distributed
+    }
+
+    #[cfg(not(feature = "mpi"))]
+    #[allow(clippy::unused_self)]
+    fn same_spread(&self, _: &Jobs) -> bool {
+        true
     }
 }
 

@@ -11,6 +11,8 @@ mod bar;
 mod bounds;
 mod comprehension;
 mod delayed;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 mod guard;
 mod items;
 mod jobs;
@@ -45,6 +47,11 @@ pub use stream::{
 pub use try_map::{try_map_items, try_par_map};
 pub use try_output::TryOutput;
 pub use watch::{CancelHandle, Checked, Progress, REPORT_EVERY, StopCause, Stoppable, Stopped};
+
+/// linkme and postcard, re-exported for the expansions of `#[parallelized(distributed)]`.
+#[cfg(feature = "mpi")]
+#[doc(hidden)]
+pub use {linkme, postcard};
 
 /// indicatif, re-exported for [`Jobs::progress_bar_with`]'s bars (cargo feature `progress`).
 #[cfg(feature = "progress")]

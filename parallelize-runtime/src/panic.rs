@@ -232,6 +232,23 @@ pub(crate) fn raise_inline_item(index: usize, payload: Box<dyn Any + Send>) -> !
     resume_unwind(Box::new(format!("item {index} panicked: {message}")))
 }
 
+/// An item's panic, as [`raise`] reports it, for an item `by` places further in the input:
+/// the local engine named the item by its index in a chunk of a distributed call, which starts
+/// at input index `by`. Any other payload is returned as it is.
+#[cfg(feature = "mpi")]
+pub(crate) fn shift_item_index(payload: Box<dyn Any + Send>, by: u64) -> Box<dyn Any + Send> {
+    let shifted = payload.downcast_ref::<String>().and_then(|message| {
+        let rest = message.strip_prefix("item ")?;
+        let (index, message) = rest.split_once(" panicked: ")?;
+        let index: u64 = index.parse().ok()?;
+        Some(format!("item {} panicked: {message}", index + by))
+    });
+    match shifted {
+        Some(message) => Box::new(message),
+        None => payload,
+    }
+}
+
 /// The value, or the failure raised on the caller's thread (see [`raise`]).
 #[track_caller]
 pub(crate) fn or_raise<T>(result: Result<T, Failure>) -> T {

@@ -28,6 +28,11 @@ pub trait TryOutput: sealed::Sealed {
     ///
     /// When this is an error: it is returned as it is.
     fn into_result(self) -> Result<Self::Ok, Self::Err>;
+
+    /// The `Result` back as this type (for the results of distributed calls, which travel as
+    /// the function's own type).
+    #[doc(hidden)]
+    fn from_result(result: Result<Self::Ok, Self::Err>) -> Self;
 }
 
 impl<T, E> TryOutput for Result<T, E> {
@@ -42,6 +47,11 @@ impl<T, E> TryOutput for Result<T, E> {
     #[inline]
     fn into_result(self) -> Result<T, E> {
         self
+    }
+
+    #[inline]
+    fn from_result(result: Result<T, E>) -> Self {
+        result
     }
 }
 

@@ -1,4 +1,4 @@
-//! The attribute's options: `#[parallelized(no_try_par, associated, crate = path)]`.
+//! The attribute's options: `#[parallelized(no_try_par, associated, distributed, crate = path)]`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
@@ -13,16 +13,20 @@ pub(crate) struct Options {
     /// `associated`: the function is an associated function of an impl (no `self`), so the
     /// companions call it as `Self::NAME`. Where the option was written, for errors.
     pub associated: Option<Span>,
+    /// `distributed`: the companions may spread the items over an MPI world (cargo feature
+    /// `mpi`). Where the option was written, for errors.
+    pub distributed: Option<Span>,
     /// `crate = path`: where the `parallelize` crate is, for crates that re-export it.
     pub krate: Path,
 }
 
-const KNOWN: &str = "the options are `no_try_par` (leave out `NAME_try_par`), `associated` (a function without `self` in an impl) and `crate = path` (where `parallelize` is, if renamed)";
+const KNOWN: &str = "the options are `no_try_par` (leave out `NAME_try_par`), `associated` (a function without `self` in an impl), `distributed` (calls that may run on other MPI ranks) and `crate = path` (where `parallelize` is, if renamed)";
 
 impl Options {
     pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Options> {
         let mut no_try_par = None;
         let mut associated = None;
+        let mut distributed = None;
         let mut krate = None;
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("no_try_par") {
@@ -31,6 +35,9 @@ impl Options {
             } else if meta.path.is_ident("associated") {
                 flag(&meta)?;
                 set_once(&meta, &mut associated, meta.path.span())
+            } else if meta.path.is_ident("distributed") {
+                flag(&meta)?;
+                set_once(&meta, &mut distributed, meta.path.span())
             } else if meta.path.is_ident("crate") {
                 if !meta.input.peek(syn::Token![=]) {
                     return Err(meta.error(
@@ -47,6 +54,7 @@ impl Options {
         Ok(Options {
             no_try_par: no_try_par.unwrap_or(false),
             associated,
+            distributed,
             krate: krate.unwrap_or_else(|| parse_quote!(::parallelize)),
         })
     }

@@ -5,6 +5,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, Path, parse_quote};
 
 use super::args::Options;
+use super::distributed::Distributed;
 use super::model::{Function, ItemFn};
 use super::signature::{CompanionSignature, Matching, end_span, respan_path};
 use super::validate::Verdict;
@@ -49,9 +50,21 @@ pub(crate) fn companions(
         lazy.then_some(Kind::Iter),
     ];
     let mut tokens = marker.definition();
+    let distributed = options
+        .distributed
+        .map(|option| Distributed::new(function, option, try_par, place));
+    if let Some(distributed) = &distributed {
+        tokens.extend(distributed.entry_definition(&options.krate));
+    }
     for kind in kinds.into_iter().flatten() {
         tokens.extend(companion(
-            item, function, &signature, options, &marker, kind,
+            item,
+            function,
+            &signature,
+            options,
+            &marker,
+            kind,
+            distributed.as_ref(),
         ));
     }
     Ok(tokens)
@@ -224,6 +237,7 @@ fn companion(
     options: &Options,
     marker: &FreeMarker,
     kind: Kind,
+    distributed: Option<&Distributed<'_>>,
 ) -> TokenStream {
     let krate = &options.krate;
     let Function {
@@ -238,7 +252,7 @@ fn companion(
         Kind::Try => format_ident!("{}_try_par", ident),
         Kind::Iter => format_ident!("{}_par_iter", ident),
     };
-    let doc = doc(item, function, krate, kind);
+    let doc = doc(item, function, krate, kind, distributed.is_some());
     let params = &signature.generics.params;
     let mut where_clause = signature.generics.where_clause.clone();
     let output = &signature.output;
@@ -286,6 +300,17 @@ fn companion(
         Kind::Iter => quote! {
             #krate::expansion::map_iter::<#shape, _, _, _>(#args, #njobs, #closure)
         },
+    };
+    let engine_call = match (distributed, kind) {
+        (Some(distributed), Kind::Map | Kind::Try) => distributed.engine_call(
+            krate,
+            &shape,
+            (&args, &njobs),
+            &convert_closure(signature, krate),
+            &engine_call,
+            kind == Kind::Try,
+        ),
+        _ => engine_call,
     };
     let deprecated = carried_attrs
         .iter()
@@ -432,6 +457,32 @@ fn call_closure(
     }
 }
 
+/// `|item| (a0, a1)`: an item converted to the function's arguments, as [`call_closure`]
+/// does before its call (for the distributed engine, which serializes them in between).
+fn convert_closure(signature: &CompanionSignature, krate: &Path) -> TokenStream {
+    let item = Ident::new("__parallelize_item", Span::mixed_site());
+    match &signature.matching {
+        Matching::Exact => quote!(|#item| #item),
+        Matching::One => quote!(|#item| #krate::Argument::into_argument(#item)),
+        Matching::Tuple(exact) => {
+            let arguments: Vec<Ident> = (0..exact.len())
+                .map(|index| Ident::new(&format!("__parallelize_arg{index}"), Span::mixed_site()))
+                .collect();
+            let unwrapped = arguments.iter().zip(exact).map(|(argument, &exact)| {
+                if exact {
+                    quote!(#argument.0)
+                } else {
+                    quote!(#argument)
+                }
+            });
+            quote!(|#item| {
+                let (#(#arguments,)*) = #krate::Arguments::into_arguments(#item);
+                (#(#unwrapped,)*)
+            })
+        }
+    }
+}
+
 /// `(P0, Exact<P1>, ..)`: the parameters' types as [`Matching::Tuple`] takes them.
 fn converted_tuple(inputs: &[syn::Type], exact: &[bool], krate: &Path) -> TokenStream {
     let components = inputs.iter().zip(exact).map(|(ty, &exact)| {
@@ -468,7 +519,13 @@ fn args_type(signature: &CompanionSignature, krate: &Path, kind: Kind) -> TokenS
 }
 
 /// The companion's doc comment, one string per line.
-fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<String> {
+fn doc(
+    item: &ItemFn,
+    function: &Function,
+    krate: &Path,
+    kind: Kind,
+    distributed: bool,
+) -> Vec<String> {
     let ident = &function.ident;
     let target = if function.in_impl() {
         format!("[`{ident}`](Self::{ident})")
@@ -516,6 +573,15 @@ fn doc(item: &ItemFn, function: &Function, krate: &Path, kind: Kind) -> Vec<Stri
     lines.push(format!(
         " `njobs` follows joblib's rules (`4`: four workers, `-1`: all cores, `-2`: all but one; see [`Jobs`]({jobs})); with one worker the calls run in order on the calling thread."
     ));
+    if distributed {
+        lines.push(String::new());
+        lines.push(match kind {
+            Kind::Map | Kind::Try => format!(
+                " The function is `#[parallelized(distributed)]`: with [`Jobs::distributed`]({jobs}::distributed) (cargo feature `mpi`) the items are spread over every rank of the MPI world started by `mpi::init`, `njobs` workers on each, and the answer is the same."
+            ),
+            Kind::Iter => " This lazy companion runs on the calling rank only, also with `Jobs::distributed`.".to_owned(),
+        });
+    }
     lines.push(String::new());
     lines.push(" # Panics".to_owned());
     lines.push(String::new());

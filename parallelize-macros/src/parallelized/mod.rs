@@ -3,6 +3,7 @@
 //! companions' signature is derived ([`signature`]) and emitted ([`expand`]).
 
 mod args;
+mod distributed;
 mod expand;
 mod model;
 mod signature;
@@ -31,8 +32,12 @@ pub(crate) fn expand(
     };
     let options = Options::parse(options);
     let associated = options.as_ref().ok().and_then(|options| options.associated);
+    let distributed = options
+        .as_ref()
+        .ok()
+        .and_then(|options| options.distributed);
     let krate = options.as_ref().ok().map(|options| options.krate.clone());
-    let verdict = validate::validate(&parsed, associated);
+    let verdict = validate::validate(&parsed, associated, distributed);
     let companions = match (options, verdict) {
         (Ok(options), Ok(verdict)) => expand::companions(&parsed, &verdict, &options, place),
         (Err(mut first), Err(second)) => {

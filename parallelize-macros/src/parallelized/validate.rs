@@ -20,10 +20,19 @@ pub(crate) enum Verdict {
     OriginalIsAnError(Function),
 }
 
-/// Validates `item` (and the `associated` option, where it was written), then models it.
-pub(crate) fn validate(item: &ItemFn, associated: Option<Span>) -> syn::Result<Verdict> {
-    refusals(item, associated)?;
+/// Validates `item` (and the `associated` and `distributed` options, where they were
+/// written), then models it.
+pub(crate) fn validate(
+    item: &ItemFn,
+    associated: Option<Span>,
+    distributed: Option<Span>,
+) -> syn::Result<Verdict> {
+    let mut errors = refusals(item, associated);
     let function = Function::from_item(item, associated);
+    if let Some(option) = distributed {
+        super::distributed::refusals(item, &function, option, &mut errors);
+    }
+    errors.finish()?;
     Ok(if signature::is_well_formed(&function) {
         Verdict::Companions(function)
     } else {
@@ -31,8 +40,8 @@ pub(crate) fn validate(item: &ItemFn, associated: Option<Span>) -> syn::Result<V
     })
 }
 
-/// Every refusal of the signature, collected into one error.
-fn refusals(item: &ItemFn, associated: Option<Span>) -> syn::Result<()> {
+/// Every refusal of the signature, collected.
+fn refusals(item: &ItemFn, associated: Option<Span>) -> Errors {
     let sig = &item.sig;
     let mut errors = Errors::default();
     if let Some(async_token) = &sig.asyncness {
@@ -89,19 +98,19 @@ fn refusals(item: &ItemFn, associated: Option<Span>) -> syn::Result<()> {
             "`associated` is for functions without `self`; a `&self` method needs no option",
         ));
     }
-    errors.finish()
+    errors
 }
 
 /// Several spanned errors, reported together.
 #[derive(Default)]
-struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, tokens: impl quote::ToTokens, message: &str) {
+    pub(crate) fn push(&mut self, tokens: impl quote::ToTokens, message: &str) {
         self.add(syn::Error::new_spanned(tokens, message));
     }
 
-    fn add(&mut self, error: syn::Error) {
+    pub(crate) fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(errors) => errors.combine(error),
             None => self.0 = Some(error),
