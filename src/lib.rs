@@ -286,6 +286,75 @@
 //! starting for about one run after the deadline. A call nested in a call that can be stopped
 //! is watched too, and so never takes the inline path that a tiny call takes otherwise.
 //!
+//! # Beyond one machine: MPI
+//!
+//! With the cargo feature `mpi`, a function marked `#[parallelized(distributed)]` can spread
+//! its items over every rank of an MPI world (processes started by `mpirun` or Slurm's
+//! `srun`, on one machine or many), each rank running its share on its own threads. The
+//! program stays an ordinary program: one call at the top of `main`, and a `Jobs` option.
+//!
+//! ```ignore
+//! use parallelize::{Jobs, parallelized};
+//!
+//! #[parallelized(distributed)]
+//! fn simulate(seed: u64, steps: u32) -> f64 { /* minutes of work */ }
+//!
+//! fn main() {
+//!     let world = parallelize::mpi::init(); // ranks 1.. serve here and never return
+//!     let seeds: Vec<(u64, u32)> = (0..10_000).map(|seed| (seed, 1_000_000)).collect();
+//!     // On rank 0: every rank works, results in input order.
+//!     let results = simulate_par(&seeds, Jobs::new(-1).distributed());
+//!     println!("{} results from {} ranks", results.len(), world.size());
+//! }
+//! ```
+//!
+//! (A full program: `examples/distributed.rs`; the API: `parallelize::mpi`, with the
+//! feature.)
+//!
+//! - **Arguments and results travel with serde** (`Serialize` + `Deserialize`, derive them).
+//!   A `&T` argument is sent as `T` and lent to the call on the other rank (`&str` is fine);
+//!   a result must own its data. Types that cannot travel, generic functions, methods and
+//!   `unsafe fn`s are refused at compile time, on your token.
+//! - **`Jobs::distributed()`** makes `NAME_par` and `NAME_try_par` spread (same answers as
+//!   locally: results in order; the error of the lowest failing item); `njobs` is each
+//!   rank's thread count (`-1`: all cores of each machine). Chunks of about 2 ms of work go to
+//!   the ranks as they ask, so a slow rank takes fewer; `Jobs::distributed_chunk(n)` fixes the
+//!   items per chunk. No message passes `PARALLELIZE_MPI_MESSAGE_BYTES` (16 MiB) by more
+//!   than one item. Progress reports, deadlines and cancel handles work per chunk.
+//!   `NAME_par_iter` and every other entry point run on rank 0's threads, as do distributed
+//!   calls made inside an item or while another distributed call runs.
+//! - **Panics.** A panic on another rank ends the whole job (`MPI_Abort`) with a line naming
+//!   the rank and the input index: `parallelize: rank 2 of a distributed call: item 1234
+//!   panicked: ...`. On rank 0 an item's panic reaches the caller as usual; if it unwinds out
+//!   of `main` the `World`'s drop aborts the job, so no rank is left waiting.
+//! - **Without `mpirun`** the program is a one-rank world and everything runs locally.
+//!
+//! **Running it.** Build against the MPI library the launcher belongs to (rsmpi finds it
+//! through `mpicc`; set `MPICC` when several are installed, and give each library its own
+//! target directory, since the build does not notice a changed `MPICC`), and launch as usual:
+//!
+//! ```text
+//! # MPICH (Debian: apt install mpich libmpich-dev libclang-dev)
+//! MPICC=mpicc.mpich cargo build --release --features parallelize/mpi
+//! mpirun.mpich -np 8 target/release/my-program
+//! # Open MPI: its default binding pins each rank to one core, which leaves rayon one
+//! # thread; give the ranks their cores back (and allow root in containers)
+//! mpirun --bind-to none -np 8 target/release/my-program
+//! # Slurm: one rank per node, every core of it for the rank's threads
+//! srun --nodes=4 --ntasks-per-node=1 --cpus-per-task=64 target/release/my-program
+//! ```
+//!
+//! A program started by a launcher of another MPI library runs N one-rank worlds, each doing
+//! all the work; `World::size` tells (`examples/distributed.rs` checks it).
+//!
+//! **When it pays off.** When one machine's cores are not enough, and items are worth
+//! shipping: each costs its serialization both ways and a share of a message (on one machine,
+//! about 3 ns per cheap item beyond a local call; between machines, the network's). On one
+//! machine two ranks of one thread run 20 us items within 1-2% of one rank with two threads
+//! (`BENCHMARKS.md`), so ranks bring nothing there but the ability to add machines. Items of
+//! microseconds or more, or chunks of many cheap ones, distribute well; items that carry
+//! megabytes for microseconds of work do not.
+//!
 //! # Thread safety, checked by the compiler
 //!
 //! Arguments are moved to worker threads and results moved back, so both must be [`Send`];
@@ -599,6 +668,33 @@ macro_rules! __parallelize_if_mpi {
 
 /// Distributed calls over MPI (cargo feature `mpi`): see the crate's section "Beyond one
 /// machine: MPI".
+///
+/// ```no_run
+/// use parallelize::{Jobs, parallelized};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Sample {
+///     seed: u64,
+///     mean: f64,
+/// }
+///
+/// #[parallelized(distributed)]
+/// fn simulate(seed: u64, label: &str) -> Sample {
+///     let mut x = seed as f64;
+///     for _ in 0..1_000_000 {
+///         x = (x * 1.000_001).sin();
+///     }
+///     Sample { seed, mean: x + label.len() as f64 }
+/// }
+///
+/// fn main() {
+///     let world = parallelize::mpi::init(); // ranks 1.. serve here, then exit
+///     let jobs: Vec<(u64, &str)> = (0..10_000).map(|seed| (seed, "run")).collect();
+///     let samples = simulate_par(jobs, Jobs::new(-1).distributed());
+///     println!("{} samples from {} ranks", samples.len(), world.size());
+/// } // `world` dropped: the other ranks stop
+/// ```
 #[cfg(feature = "mpi")]
 pub mod mpi {
     pub use parallelize_runtime::distributed::{

@@ -80,6 +80,17 @@ fn nested(n: u64) -> u64 {
         .sum()
 }
 
+/// Slow on rank 1 only: on-demand chunks give that rank fewer items.
+#[parallelized(distributed)]
+fn uneven(_: u32) -> usize {
+    let rank = parallelize::mpi::rank();
+    if rank == 1 {
+        // A slow machine's share of work, not a synchronisation.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    rank
+}
+
 /// Panics on rank 0 only: a panic of rank 0's own chunk names the item by its input index.
 #[parallelized(distributed)]
 fn fragile_on_root(x: u64) -> u64 {
@@ -126,6 +137,7 @@ fn main() {
 /// Every check, on rank 0 of a world of `size` ranks.
 fn checks(size: usize) {
     let ranks_used = spreads_in_input_order(size);
+    a_slow_rank_takes_fewer_chunks(size);
     borrowed_and_user_types_travel();
     try_answers_as_sequentially();
     every_arity_and_nesting_work(size);
@@ -161,6 +173,18 @@ fn spreads_in_input_order(size: usize) -> usize {
     );
     assert!(from_par.iter().all(|&(steps, _)| steps == 16));
     ranks.len()
+}
+
+fn a_slow_rank_takes_fewer_chunks(size: usize) {
+    let ranks = uneven_par(0..400_u32, Jobs::new(1).distributed_chunk(1));
+    let count = |rank| ranks.iter().filter(|&&r| r == rank).count();
+    if size >= 2 {
+        // Rank 1 spends 5 ms per item, the others nothing: handed out on demand, rank 1 gets
+        // its first chunks and few more (a third of the items, had they been split evenly,
+        // would keep the call waiting 670 ms for it).
+        assert!(count(1) < 40, "rank 1 ran {} of 400 items", count(1));
+    }
+    assert_eq!(ranks.len(), 400);
 }
 
 fn borrowed_and_user_types_travel() {

@@ -2,16 +2,16 @@
 //! running it and the others serving the items of `#[parallelized(distributed)]` functions.
 //!
 //! - [`init`] starts MPI. On rank 0 it returns a [`World`], whose drop tells the other ranks to
-//!   end; on the others it serves ([`serve`]) and exits, never returning.
-//! - A function marked `distributed` gets an entry in [`REMOTES`] (at link time, with linkme):
+//!   end; on the others it serves (`serve.rs`) and exits, never returning.
+//! - A function marked `distributed` gets an entry in `REMOTES` (at link time, with linkme):
 //!   its key, and the function that runs a chunk of its items on a serving rank. Every rank
 //!   runs the same binary, so an entry's index names the same function everywhere; a hash of
 //!   its key, sent along, catches a launcher that started different binaries.
-//! - Its `_par` and `_try_par` companions, given a [`Jobs::distributed`], call [`root`]'s
+//! - Its `_par` and `_try_par` companions, given a [`Jobs::distributed`], call `root.rs`'s
 //!   engine on rank 0: chunks of items handed out on demand to every rank, rank 0 included,
 //!   each rank running its chunks on its own rayon pool (`njobs` per rank).
 //!
-//! What travels and how is in [`wire`]; the arguments' and results' traits are below.
+//! What travels and how is in `wire.rs`; the arguments' and results' traits are below.
 
 mod root;
 mod serve;
@@ -168,22 +168,8 @@ pub struct World {
 /// On rank 0 it returns the [`World`], and the program runs. On every other rank it serves the
 /// items of distributed calls until rank 0 drops the `World`, then exits the process with
 /// status 0: code after `init()` runs on rank 0 only. Run without `mpirun`, the program is a
-/// one-rank world and every call runs on local threads.
-///
-/// ```no_run
-/// use parallelize::{Jobs, parallelized};
-///
-/// #[parallelized(distributed)]
-/// fn simulate(seed: u64) -> f64 {
-///     (0..1_000_000).fold(seed as f64, |x, _| (x * 1.000_001).sin())
-/// }
-///
-/// fn main() {
-///     let world = parallelize::mpi::init(); // other ranks serve here
-///     let results = simulate_par(0..10_000_u64, Jobs::new(-1).distributed());
-///     println!("{} results from {} ranks", results.len(), world.size());
-/// }
-/// ```
+/// one-rank world and every call runs on local threads. (An example is in the documentation
+/// of `parallelize::mpi`.)
 ///
 /// # Panics
 ///
