@@ -317,16 +317,20 @@
 //!   `unsafe fn`s are refused at compile time, on your token.
 //! - **`Jobs::distributed()`** makes `NAME_par` and `NAME_try_par` spread (same answers as
 //!   locally: results in order; the error of the lowest failing item); `njobs` is each
-//!   rank's thread count (`-1`: all cores of each machine). Chunks of about 2 ms of work go to
-//!   the ranks as they ask, so a slow rank takes fewer; `Jobs::distributed_chunk(n)` fixes the
-//!   items per chunk. No message passes `PARALLELIZE_MPI_MESSAGE_BYTES` (16 MiB) by more
-//!   than one item. Progress reports, deadlines and cancel handles work per chunk.
+//!   rank's thread count (`-1`: all cores of each machine). Chunks of about 2 ms of a rank's
+//!   threads (at least an item per thread) go to the ranks as they ask, three queued per
+//!   rank, so a slow rank takes fewer; `Jobs::distributed_chunk(n)` fixes the items per
+//!   chunk. A chunk's message ends once it passes `PARALLELIZE_MPI_MESSAGE_BYTES` (16 MiB),
+//!   by at most one item. Progress reports, deadlines and cancel handles act between chunks:
+//!   a stopped call lets the running chunks finish and the ranks skip the ones they hold.
 //!   `NAME_par_iter` and every other entry point run on rank 0's threads, as do distributed
 //!   calls made inside an item or while another distributed call runs.
-//! - **Panics.** A panic on another rank ends the whole job (`MPI_Abort`) with a line naming
-//!   the rank and the input index: `parallelize: rank 2 of a distributed call: item 1234
-//!   panicked: ...`. On rank 0 an item's panic reaches the caller as usual; if it unwinds out
-//!   of `main` the `World`'s drop aborts the job, so no rank is left waiting.
+//! - **Panics.** A panic on another rank ends the whole job (`MPI_Abort`) at once, with a line
+//!   naming the rank and the input index: `parallelize: rank 2 of a distributed call: item
+//!   1234 panicked: ...`; also a panic that the function itself would catch, and also in a
+//!   `_try_par` whose earlier item failed (return an error instead). On rank 0 an item's panic
+//!   reaches the caller as in a local call (after the chunks still out come back); if it
+//!   unwinds out of `main` the `World`'s drop aborts the job, so no rank is left waiting.
 //! - **Without `mpirun`** the program is a one-rank world and everything runs locally.
 //!
 //! **Running it.** Build against the MPI library the launcher belongs to (rsmpi finds it
@@ -347,13 +351,20 @@
 //! A program started by a launcher of another MPI library runs N one-rank worlds, each doing
 //! all the work; `World::size` tells (`examples/distributed.rs` checks it).
 //!
+//! **Rank 0 hands out chunks between its own**, which last about 1 ms once the cost is
+//! known; with items whose cost varies widely, or large fixed chunks, the other ranks may
+//! wait for it. Messages above MPI's eager size (tens of KiB) move only while both ends are
+//! in MPI: a serving rank waits for its results to be taken before its next chunk, and a chunk
+//! of large items waits for rank 0 to finish its own chunk. Items of many KiB are better read
+//! where they run (a path, an index into a file every rank can read).
+//!
 //! **When it pays off.** When one machine's cores are not enough, and items are worth
 //! shipping: each costs its serialization both ways and a share of a message (on one machine,
-//! about 3 ns per cheap item beyond a local call; between machines, the network's). On one
-//! machine two ranks of one thread run 20 us items within 1-2% of one rank with two threads
-//! (`BENCHMARKS.md`), so ranks bring nothing there but the ability to add machines. Items of
-//! microseconds or more, or chunks of many cheap ones, distribute well; items that carry
-//! megabytes for microseconds of work do not.
+//! 3-16 ns per cheap item beyond a local call, depending on the machine; between machines,
+//! the network's). On one machine two ranks of one thread run 20 us items within 1-2% of one
+//! rank with two threads (`BENCHMARKS.md`), so ranks bring nothing there but the ability to
+//! add machines. Items of microseconds or more, or chunks of many cheap ones, distribute well;
+//! items that carry megabytes for microseconds of work do not.
 //!
 //! # Thread safety, checked by the compiler
 //!

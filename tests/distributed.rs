@@ -13,6 +13,7 @@
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -65,6 +66,25 @@ fn parse(text: &str) -> Result<i64, String> {
     text.parse().map_err(|_| format!("not a number: {text:?}"))
 }
 
+/// Items running at once on this process.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Sleeps (a slow item, not a synchronisation) and says on which rank, and how many items of
+/// this process were running when it started.
+#[parallelized(distributed)]
+fn overlapping(_: u32) -> (usize, usize) {
+    let running = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    std::thread::sleep(Duration::from_millis(10));
+    RUNNING.fetch_sub(1, Ordering::SeqCst);
+    (parallelize::mpi::rank(), running)
+}
+
+/// Named like the helper its expansion defines: no clash.
+#[parallelized(distributed)]
+fn serve(x: u64) -> u64 {
+    x + 1
+}
+
 /// No argument at all: where did the call run?
 #[parallelized(distributed)]
 fn whereabouts() -> usize {
@@ -96,6 +116,17 @@ fn uneven(_: u32) -> usize {
 fn fragile_on_root(x: u64) -> u64 {
     assert!(parallelize::mpi::rank() != 0, "item value {x}");
     x
+}
+
+/// Fails on item 0; panics on rank 0 (which, in a world of several ranks, never runs item 0:
+/// the first chunks go to the other ranks).
+#[parallelized(distributed)]
+fn fails_first(x: u64) -> Result<u64, String> {
+    if x == 0 {
+        return Err("item 0 fails".to_owned());
+    }
+    assert!(parallelize::mpi::rank() != 0 || parallelize::mpi::size() == 1);
+    Ok(x)
 }
 
 /// Panics on the serving ranks, for odd items (the panic scenario).
@@ -138,10 +169,11 @@ fn main() {
 fn checks(size: usize) {
     let ranks_used = spreads_in_input_order(size);
     a_slow_rank_takes_fewer_chunks(size);
+    slow_items_keep_every_thread_busy(size);
     borrowed_and_user_types_travel();
     try_answers_as_sequentially();
     every_arity_and_nesting_work(size);
-    panics_on_rank_0_name_the_input_index();
+    panics_on_rank_0_name_the_input_index(size);
     long_run_options_apply_to_the_whole_call();
     local_jobs_stay_local();
     println!("ok: {size} rank(s), {ranks_used} took part");
@@ -185,6 +217,23 @@ fn a_slow_rank_takes_fewer_chunks(size: usize) {
         assert!(count(1) < 40, "rank 1 ran {} of 400 items", count(1));
     }
     assert_eq!(ranks.len(), 400);
+}
+
+fn slow_items_keep_every_thread_busy(size: usize) {
+    // Once the items are known to take 10 ms, a chunk of "2 ms of work" would hold less than
+    // one item: chunks keep at least an item per thread, so the items still overlap.
+    let seen = overlapping_par(0..240_u32, Jobs::new(4).distributed());
+    if std::env::var_os("PARALLELIZE_MPI_MESSAGE_BYTES").is_some() {
+        return; // tiny messages hold one item each: nothing to overlap with
+    }
+    for rank in 0..size {
+        let late = seen[120..].iter().filter(|&&(on, _)| on == rank);
+        let most = late.map(|&(_, running)| running).max().unwrap_or(0);
+        assert!(
+            most >= 2,
+            "rank {rank} ran its late items one at a time: {seen:?}"
+        );
+    }
 }
 
 fn borrowed_and_user_types_travel() {
@@ -236,6 +285,12 @@ fn try_answers_as_sequentially() {
         parse_try_par(&broken, Jobs::new(2).distributed_chunk(13)),
         Err("not a number: \"x700\"".to_owned())
     );
+    // A panic of rank 0's own chunk after an earlier item's error: the error is the
+    // sequential answer, as in a local call.
+    assert_eq!(
+        fails_first_try_par(0..60_u64, Jobs::new(1).distributed_chunk(1)),
+        Err("item 0 fails".to_owned())
+    );
     // `_par` of the same function returns every result.
     let all = parse_par(&broken, Jobs::new(1).distributed_chunk(50));
     assert_eq!(all.iter().filter(|result| result.is_err()).count(), 2);
@@ -253,7 +308,7 @@ fn every_arity_and_nesting_work(size: usize) {
     assert_eq!(sums, expected);
 }
 
-fn panics_on_rank_0_name_the_input_index() {
+fn panics_on_rank_0_name_the_input_index(size: usize) {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         fragile_on_root_par(0..500_u64, Jobs::new(1).distributed_chunk(4))
     }));
@@ -265,8 +320,14 @@ fn panics_on_rank_0_name_the_input_index() {
         .and_then(|rest| rest.split_once(" panicked: item value "))
         .unwrap_or_else(|| panic!("unexpected message: {message}"));
     assert_eq!(index, value, "{message}");
-    // The ranks are idle again: the next call runs.
-    assert_eq!(collatz_par(0..50_u64, Jobs::new(1).distributed()).len(), 50);
+    // The ranks are idle again, and the next call spreads over them all.
+    let after = collatz_par(0..3_000_u64, Jobs::new(1).distributed_chunk(3));
+    let ranks: BTreeSet<usize> = after.iter().map(|&(_, rank)| rank).collect();
+    assert_eq!(ranks.len(), size, "ranks after a caught panic: {ranks:?}");
+    assert_eq!(
+        serve_par(0..10_u64, Jobs::new(1).distributed()),
+        (1..11).collect::<Vec<_>>()
+    );
 }
 
 fn long_run_options_apply_to_the_whole_call() {
@@ -292,6 +353,26 @@ fn long_run_options_apply_to_the_whole_call() {
         message.contains("stopped by its cancel handle"),
         "{message}"
     );
+
+    // A deadline in the middle: the ranks skip the chunks they hold, and the next call finds
+    // them idle.
+    let stopped = catch_unwind(AssertUnwindSafe(|| {
+        overlapping_par(
+            0..3_000_u32,
+            Jobs::new(2)
+                .distributed()
+                .timeout(Duration::from_millis(60)),
+        )
+    }));
+    let message = stopped.expect_err("a call past its deadline panics with the stop");
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(message.contains("stopped by its deadline"), "{message}");
+    assert!(!message.contains("3000 of 3000"), "{message}");
+    let ranks: BTreeSet<usize> = collatz_par(0..3_000_u64, Jobs::new(1).distributed_chunk(3))
+        .iter()
+        .map(|&(_, rank)| rank)
+        .collect();
+    assert_eq!(ranks.len(), parallelize::mpi::size());
 
     // `_par_iter` is not spread: it runs on rank 0's threads.
     let streamed: Vec<(u64, usize)> =
@@ -379,7 +460,7 @@ fn under_mpirun() {
     // "parallelize: rank R of a distributed call: item N panicked: odd item value N; ..."
     let line = stderr
         .lines()
-        .find(|line| line.starts_with("parallelize: rank "))
+        .find_map(|line| line.find("parallelize: rank ").map(|at| &line[at..]))
         .unwrap_or_else(|| panic!("no line names the rank:\n{stderr}"));
     let rest = line
         .strip_prefix("parallelize: rank ")

@@ -40,6 +40,15 @@ pub(crate) fn refusals(item: &ItemFn, function: &Function, option: Span, errors:
         }
     }
     for ty in &function.inputs {
+        if let Type::Reference(reference) = peel(ty)
+            && let Some(lifetime) = &reference.lifetime
+            && lifetime.ident == "static"
+        {
+            errors.push(
+                lifetime,
+                "a distributed function cannot take `&'static` arguments: on another rank the value lives only as long as the call. Take `&T`, or an owned value",
+            );
+        }
         if let Some(imp) = first_impl_trait(ty) {
             errors.push(
                 imp,
@@ -282,17 +291,17 @@ impl<'f> Distributed<'f> {
                 fn #entry() -> &'static #krate::__private::Remote {
                     #[#krate::__private::linkme::distributed_slice(#krate::__private::REMOTES)]
                     #[linkme(crate = #krate::__private::linkme)]
-                    static ENTRY: #krate::__private::Remote = #krate::__private::Remote::new(
+                    static __PARALLELIZE_ENTRY: #krate::__private::Remote = #krate::__private::Remote::new(
                         ::core::concat!(
                             ::core::module_path!(), "::", #name, " at ", ::core::file!(), ":",
                             ::core::line!(), ":", ::core::column!()
                         ),
-                        serve,
+                        __parallelize_serve,
                     );
-                    fn serve(#chunk: #krate::__private::Chunk<'_>) {
+                    fn __parallelize_serve(#chunk: #krate::__private::Chunk<'_>) {
                         #chunk.#serve(#read, #write_result, |#pattern| #callee(#(#passed),*));
                     }
-                    &ENTRY
+                    &__PARALLELIZE_ENTRY
                 }
             } else {}}
         }

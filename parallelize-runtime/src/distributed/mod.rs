@@ -17,9 +17,10 @@ mod root;
 mod serve;
 mod wire;
 
+use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
 use std::thread::ThreadId;
 
 use mpi::environment::Universe;
@@ -94,10 +95,11 @@ impl Jobs {
     }
 
     /// [`Jobs::distributed`], with `items` items per chunk: the unit a rank asks for. Chunks
-    /// of cheap items should be long enough that one takes a millisecond or more; by default
-    /// their length follows the measured cost of the items. A chunk also ends before its
-    /// message would pass `PARALLELIZE_MPI_MESSAGE_BYTES` (16 MiB unless set), so no message
-    /// comes near MPI's 2 GiB limit.
+    /// of cheap items should be long enough that one takes a millisecond or more, and hold
+    /// at least as many items as a rank has threads; by default their length follows the
+    /// measured cost of the items (about 2 ms of a rank's threads, at least an item per
+    /// thread). A chunk also ends once its message passes `PARALLELIZE_MPI_MESSAGE_BYTES`
+    /// (16 MiB unless set; by at most one item), so no message comes near MPI's 2 GiB limit.
     ///
     /// # Panics
     ///
@@ -161,6 +163,9 @@ static ENDED: AtomicBool = AtomicBool::new(false);
 #[must_use = "the other ranks serve until the `World` is dropped: keep it until `main` ends"]
 pub struct World {
     universe: Option<Universe>,
+    /// Not `Send`: MPI may allow calls only from the thread that started it, and the drop
+    /// makes some.
+    _here: PhantomData<*const ()>,
 }
 
 /// Starts MPI for distributed calls: call it first thing in `main`.
@@ -198,6 +203,7 @@ pub fn init() -> World {
     }
     World {
         universe: Some(universe),
+        _here: PhantomData,
     }
 }
 
@@ -218,22 +224,24 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!(
-                "parallelize: rank 0 panicked; aborting the MPI job so that no rank is left waiting"
+            wire::abort_job(
+                "parallelize: rank 0 panicked; aborting the MPI job so that no rank is left waiting",
             );
-            mpi::topology::SimpleCommunicator::world().abort(101);
         }
+        // Waits for a distributed call still running on another thread, and holds the lock
+        // until MPI is finalised, so that no call starts in between (they check `ENDED`
+        // under it).
+        let calls = CLUSTER.get().map(|cluster| (cluster, lock(&cluster.calls)));
         ENDED.store(true, Ordering::SeqCst);
-        if let Some(cluster) = CLUSTER.get() {
-            // Waits for a distributed call still running on another thread.
-            let mut calls = lock(&cluster.calls);
+        if let Some((cluster, mut calls)) = calls {
             root::stop_serving(
                 &mut calls,
                 &mpi::topology::SimpleCommunicator::world(),
                 cluster.size,
             );
+            drop(self.universe.take());
         }
-        // Finalises MPI.
+        // Finalises MPI (if the cluster was not there, which `init` rules out).
         drop(self.universe.take());
     }
 }
@@ -279,7 +287,18 @@ fn spread_call(jobs: &Jobs) -> Option<(&'static Cluster, MutexGuard<'static, roo
     {
         return None;
     }
-    let calls = cluster.calls.try_lock().ok()?;
+    // A call that panicked poisons the lock, but leaves the ranks idle (it waited for its
+    // chunks before unwinding): the next call may spread again.
+    let calls = match cluster.calls.try_lock() {
+        Ok(calls) => calls,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return None,
+    };
+    // Checked again under the lock: the `World` ends the ranks while holding it.
+    assert!(
+        !ENDED.load(Ordering::SeqCst),
+        "a distributed call after the MPI world ended (its `World` was dropped)"
+    );
     Some((cluster, calls))
 }
 

@@ -15,10 +15,13 @@
 //! [`LOCAL_CHUNK`], so that it looks at the messages twice as often as a serving rank finishes
 //! a chunk; with [`DEPTH`] chunks queued a serving rank always has the next one.
 //!
-//! A panic on rank 0 (an item of its own chunk, or the input) first waits for the chunks still
-//! out, so that no message is left for the next call, then goes on unwinding. A `try` chunk
-//! that fails ends the handing out: the answer is the error of the lowest failing chunk, once
-//! every chunk before it is back.
+//! Stopping early: a stop of the call's watch, a failed `try` chunk and a panic on rank 0 end
+//! the handing out, and a `CANCEL` tells the serving ranks to skip the chunks they hold that
+//! cannot matter any more (all of them, or those after the failed chunk), answering each with
+//! an empty `DONE`. Rank 0 then waits for the chunks still out, so that no message is left for
+//! the next call. A `try` call answers with the error of the lowest failing chunk once every
+//! chunk before it is back; a panic of rank 0's own chunk in a `try` call waits the same way,
+//! since an earlier chunk's error is the sequential answer.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -28,17 +31,18 @@ use std::time::{Duration, Instant};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Destination, Source};
 
-use super::wire::{self, DONE, Done, Outbox, Run, STOP};
+use super::wire::{self, CANCEL, DONE, Done, Outbox, Run, STOP};
 use super::{Remote, key_hash, spread_call};
 use crate::adaptive::Cost;
 use crate::bounds::{SendItem, SendResult};
-use crate::items::{Driver, InPlace, IntoItems};
+use crate::items::{Driver, InPlace, IntoItems, may_have_more};
 use crate::jobs::Jobs;
 use crate::map::map_items;
 use crate::panic::{Failure, shift_item_index};
 use crate::try_map::try_map_items;
 use crate::try_output::TryOutput;
 use crate::watch::{Watch, or_raise_stopped};
+use std::any::Any;
 
 /// Chunks in flight per serving rank: the one it runs, the next, and one more to cover rank
 /// 0's own chunk.
@@ -203,10 +207,9 @@ fn read_all<R>(
 /// can go on, so the job ends.
 #[cold]
 fn unreadable() -> ! {
-    eprintln!(
-        "parallelize: rank 0 cannot read the results another rank sent for a distributed call (are all ranks running the same build of the program?); aborting the MPI job"
-    );
-    wire::world().abort(1)
+    wire::abort_job(
+        "parallelize: rank 0 cannot read the results another rank sent for a distributed call (are all ranks running the same build of the program?); aborting the MPI job",
+    )
 }
 
 /// The one place where a distributed call meets its input: [`IntoItems::drive`] hands it an
@@ -265,6 +268,8 @@ struct Lane {
     queued: VecDeque<u64>,
     /// Its threads, as it last said (1 until it says).
     threads: u64,
+    /// The first chunk it was told to skip, if any (a `CANCEL` is sent once).
+    cancelled_from: Option<u64>,
 }
 
 /// A chunk's results, as they come in.
@@ -273,6 +278,10 @@ enum Slot<T, E> {
     /// Some parts of a serving rank's answer are in.
     Partial(Result<Vec<T>, E>),
     Done(Result<Vec<T>, E>),
+    /// Skipped after a `CANCEL`: its items did not run.
+    Skipped,
+    /// Rank 0's own chunk of a `try` call panicked: raised unless an earlier chunk failed.
+    Panicked(Box<dyn Any + Send>),
 }
 
 /// One distributed call on rank 0 (see the module's documentation).
@@ -281,6 +290,7 @@ struct Engine<'c> {
     outbox: Outbox,
     /// The header fields every `RUN` of this call shares.
     run: Run,
+    try_call: bool,
     lanes: Vec<Lane>,
     chunk_len: Option<usize>,
     /// Thread-nanoseconds and items of the chunks that finished: the cost per item.
@@ -301,6 +311,7 @@ impl<'c> Engine<'c> {
                 rank,
                 queued: VecDeque::new(),
                 threads: 1,
+                cancelled_from: None,
             })
             .collect();
         Engine {
@@ -317,6 +328,7 @@ impl<'c> Engine<'c> {
                 flags: u64::from(try_call) * Run::TRY
                     + u64::from(jobs.is_adaptive()) * Run::ADAPTIVE,
             },
+            try_call,
             lanes,
             chunk_len: jobs.distributed_chunk_len(),
             spent: (0, 0),
@@ -351,13 +363,15 @@ impl<'c> Engine<'c> {
             next: 0,
             slots: Vec::new(),
             firsts: Vec::new(),
-            failed: false,
+            failed: None,
             stopped: false,
         };
         let steps = catch_unwind(AssertUnwindSafe(|| {
             loop {
                 self.take_arrived(&mut state, &decode, watch.as_deref());
-                state.stop_if_told(watch.as_deref());
+                if state.stop_if_told(watch.as_deref()) {
+                    self.cancel_from(0);
+                }
                 self.feed(&mut state, &write);
                 self.outbox.reap();
                 if state.more() {
@@ -388,7 +402,21 @@ impl<'c> Engine<'c> {
             resume_unwind(payload);
         }
         self.outbox.flush();
-        let answer = state.answer();
+        if let Some(watch) = &watch
+            && !state.stopped
+            && state.failed.is_none()
+        {
+            watch.input_ended(index(state.next));
+        }
+        let answer = match catch_unwind(AssertUnwindSafe(|| state.answer())) {
+            Ok(answer) => answer,
+            Err(payload) => {
+                if let Some(watch) = &watch {
+                    watch.close();
+                }
+                resume_unwind(payload)
+            }
+        };
         match watch {
             None => Ok(answer),
             Some(watch) => {
@@ -402,7 +430,8 @@ impl<'c> Engine<'c> {
         }
     }
 
-    /// The length of the next chunk for a rank with `threads` threads, to last about `time`.
+    /// The length of the next chunk for a rank with `threads` threads, to last about `time`,
+    /// and at least one item per thread.
     fn chunk_len<I: Iterator, T, E>(
         &self,
         threads: u64,
@@ -423,8 +452,17 @@ impl<'c> Engine<'c> {
         // Near the end, smaller chunks, so that the ranks finish together.
         let all_threads: u64 = self.lanes.iter().map(|lane| lane.threads).sum::<u64>() + threads;
         let tail = crate::items::exact_size(&state.items)
-            .map_or(u64::MAX, |left| (left as u64 / (2 * all_threads)).max(1));
-        usize::try_from(by_cost.min(tail).clamp(1, 1 << 20)).unwrap_or(1 << 20)
+            .map_or(u64::MAX, |left| left as u64 / (2 * all_threads));
+        let len = by_cost.min(tail).max(threads).clamp(1, 1 << 20);
+        usize::try_from(len).unwrap_or(1 << 20)
+    }
+
+    /// Notes that `count` items kept `threads` threads busy for `busy`: the cost per item is
+    /// the busy threads' time over the items (a chunk shorter than the threads kept only
+    /// `count` of them busy).
+    fn note_cost(&mut self, busy: Duration, threads: u64, count: u64) {
+        self.spent.0 += busy.as_nanos() * u128::from(threads.min(count).max(1));
+        self.spent.1 += u128::from(count.max(1));
     }
 
     /// Tops every serving rank up to [`DEPTH`] chunks.
@@ -512,15 +550,24 @@ impl<'c> Engine<'c> {
         let start = Instant::now();
         let outcome = match catch_unwind(AssertUnwindSafe(|| local(chunk))) {
             Ok(outcome) => outcome,
+            Err(payload) if self.try_call => {
+                // Raised at the end, unless an earlier chunk failed (that error is the
+                // sequential answer); the chunks after it cannot matter.
+                state.slots[slot] = Slot::Panicked(shift_item_index(payload, first));
+                state.fail_at(slot as u64);
+                self.cancel_from(slot as u64 + 1);
+                return;
+            }
             Err(payload) => resume_unwind(shift_item_index(payload, first)),
         };
-        self.spent.0 += start.elapsed().as_nanos() * u128::from(threads);
-        self.spent.1 += u128::from(count);
-        state.failed |= outcome.is_err();
-        state.slots[slot] = Slot::Done(outcome);
-        if let Some(watch) = watch {
+        self.note_cost(start.elapsed(), threads, count);
+        if outcome.is_err() {
+            state.fail_at(slot as u64);
+            self.cancel_from(slot as u64 + 1);
+        } else if let Some(watch) = watch {
             watch.done(index(first)..index(first + count));
         }
+        state.slots[slot] = Slot::Done(outcome);
     }
 
     /// Takes in every `DONE` that has arrived.
@@ -547,13 +594,32 @@ impl<'c> Engine<'c> {
         let Some((done, results)) = Done::decode(&bytes) else {
             unreadable()
         };
-        let lane = &mut self.lanes[usize::try_from(status.source_rank() - 1).unwrap_or(0)];
+        let lane = usize::try_from(status.source_rank() - 1).unwrap_or(usize::MAX);
+        let Some(lane) = self.lanes.get_mut(lane) else {
+            unreadable()
+        };
         if done.call != self.run.call || lane.queued.front() != Some(&done.chunk) {
             unreadable();
         }
-        let outcome = decode(results, done.count, done.flags & Done::FAILED != 0);
-        let slot = &mut state.slots[usize::try_from(done.chunk).unwrap_or(usize::MAX)];
         let last = done.flags & Done::LAST != 0;
+        if last {
+            // Off the queue before the results are read: a panic there (a result's own
+            // `Deserialize`) must not leave a drain waiting for this chunk.
+            lane.queued.pop_front();
+            lane.threads = done.threads.max(1);
+        }
+        let threads = lane.threads;
+        let slot = &mut state.slots[index(done.chunk)];
+        if done.flags & Done::SKIPPED != 0 {
+            *slot = Slot::Skipped;
+            if state.stopped
+                && let Some(watch) = watch
+            {
+                watch.cut();
+            }
+            return;
+        }
+        let outcome = decode(results, done.count, done.flags & Done::FAILED != 0);
         // A chunk's answer may come in parts: its results in order, or its error (a part
         // of its own, possibly followed by an empty last part).
         let merged = match (std::mem::replace(slot, Slot::Out), outcome) {
@@ -564,34 +630,44 @@ impl<'c> Engine<'c> {
             }
             (_, Ok(results)) => Ok(results),
         };
-        *slot = if last {
-            Slot::Done(merged)
-        } else {
-            Slot::Partial(merged)
-        };
         if !last {
+            *slot = Slot::Partial(merged);
             return;
         }
-        lane.queued.pop_front();
-        lane.threads = done.threads.max(1);
-        if let Slot::Done(outcome) = slot {
-            state.failed |= outcome.is_err();
-            let count = match outcome {
-                Ok(results) => results.len() as u64,
-                Err(_) => 0,
-            };
-            self.spent.0 += u128::from(done.busy_nanos) * u128::from(lane.threads);
-            self.spent.1 += u128::from(count.max(1));
+        if let Ok(results) = &merged {
+            let count = results.len() as u64;
+            self.note_cost(Duration::from_nanos(done.busy_nanos), threads, count);
             if let Some(watch) = watch {
                 let first = state.firsts[index(done.chunk)];
                 watch.done(index(first)..index(first + count));
             }
+        } else {
+            state.fail_at(done.chunk);
+            self.cancel_from(done.chunk + 1);
+        }
+        state.slots[index(done.chunk)] = Slot::Done(merged);
+    }
+
+    /// Tells every serving rank that holds chunks from `chunk` on to skip them.
+    fn cancel_from(&mut self, chunk: u64) {
+        for lane in &mut self.lanes {
+            let holds = lane.queued.iter().any(|&queued| queued >= chunk);
+            let told = lane.cancelled_from.is_some_and(|from| from <= chunk);
+            if holds && !told {
+                lane.cancelled_from = Some(chunk);
+                let mut bytes = Vec::with_capacity(16);
+                bytes.extend_from_slice(&self.run.call.to_le_bytes());
+                bytes.extend_from_slice(&chunk.to_le_bytes());
+                self.outbox
+                    .send(&self.world.process_at_rank(lane.rank), CANCEL, bytes);
+            }
         }
     }
 
-    /// After a panic on rank 0: waits for every chunk still out, so that the serving ranks
-    /// are idle and no message is left for the next call.
+    /// After a panic on rank 0: tells the serving ranks to skip what they hold, and waits for
+    /// every chunk still out, so that they are idle and no message is left for the next call.
     fn drain(&mut self) {
+        self.cancel_from(0);
         while let Some(lane) = self.lanes.iter().position(|lane| !lane.queued.is_empty()) {
             let rank = self.lanes[lane].rank;
             let found = wire::wait_for(
@@ -621,37 +697,47 @@ struct State<I: Iterator, T, E> {
     /// One per chunk handed out, in input order, and the input index of its first item.
     slots: Vec<Slot<T, E>>,
     firsts: Vec<u64>,
-    /// A `try` chunk failed: no more chunks start.
-    failed: bool,
+    /// The lowest chunk of a `try` call that failed (or whose own run panicked): no more
+    /// chunks start.
+    failed: Option<u64>,
     /// The call's watch said stop: no more chunks start.
     stopped: bool,
 }
 
 impl<I: Iterator, T, E> State<I, T, E> {
-    /// Stops handing out chunks if the call's watch says stop.
-    fn stop_if_told(&mut self, watch: Option<&Watch>) {
-        if let Some(watch) = watch
-            && !self.stopped
-            && watch.stopping()
-        {
-            self.stopped = true;
-            watch.cut_if_left(self.items.peek().is_some());
+    /// Stops handing out chunks if the call's watch says stop; whether it just did.
+    fn stop_if_told(&mut self, watch: Option<&Watch>) -> bool {
+        let Some(watch) = watch else {
+            return false;
+        };
+        if self.stopped || !watch.stopping() {
+            return false;
         }
+        self.stopped = true;
+        // By the size hint: reading on could block on an input that waits for more.
+        watch.cut_if_left(may_have_more(&self.items));
+        true
+    }
+
+    fn fail_at(&mut self, chunk: u64) {
+        self.failed = Some(self.failed.map_or(chunk, |failed| failed.min(chunk)));
     }
 
     /// Whether more chunks should start.
     fn more(&mut self) -> bool {
-        !self.failed && !self.stopped && self.items.peek().is_some()
+        self.failed.is_none() && !self.stopped && self.items.peek().is_some()
     }
 
-    /// The results in input order, or the error of the lowest failing chunk.
+    /// The results in input order, or the error of the lowest failing chunk (or the panic of
+    /// rank 0's own chunk, if no chunk before it failed).
     fn answer(self) -> Result<Vec<T>, E> {
         let mut results = Vec::new();
         for slot in self.slots {
             match slot {
                 Slot::Done(Ok(chunk)) => results.extend(chunk),
                 Slot::Done(Err(error)) => return Err(error),
-                Slot::Out | Slot::Partial(_) => {}
+                Slot::Panicked(payload) => resume_unwind(payload),
+                Slot::Out | Slot::Partial(_) | Slot::Skipped => {}
             }
         }
         Ok(results)

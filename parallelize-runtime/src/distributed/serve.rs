@@ -3,16 +3,25 @@
 //!
 //! A panic here, an item's or any other, ends the whole MPI job with `MPI_Abort`, after one
 //! line on stderr naming the rank and the input index of the item: rank 0 could not go on
-//! without the chunk, and a rank that exits quietly would leave the others waiting.
+//! without the chunk, and a rank that exits quietly would leave the others waiting. An item's
+//! panic aborts where it happens (a panic hook, which knows the item from a thread-local set
+//! around each call), without waiting for the chunk's other running items; any other panic is
+//! caught around the chunk.
+//!
+//! Before each chunk the rank looks for a `CANCEL` of its call (see `wire.rs`), and answers a
+//! cancelled chunk with an empty `DONE` instead of running it. Results are sent without
+//! blocking, then waited for before the next chunk: a large message moves only while its
+//! sender is inside MPI, and rank 0's receive would otherwise wait for this rank's next chunk.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::Communicator;
+use mpi::traits::{Communicator, Source};
 
-use super::wire::{self, Done, Outbox, RUN, Run, STOP};
+use super::wire::{self, CANCEL, Done, Outbox, RUN, Run, STOP};
 use super::{REMOTES, key_hash};
 use crate::bounds::{One, SendResult};
 use crate::items::kind;
@@ -22,10 +31,44 @@ use crate::panic::{payload_message, shift_item_index};
 use crate::try_map::try_map_items;
 use crate::try_output::TryOutput;
 
+thread_local! {
+    /// The input index and function key of the item this thread is running, if any: what the
+    /// panic hook names.
+    static ITEM: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
+}
+
+/// Marks the running item for the panic hook, until dropped.
+struct Mark;
+
+impl Mark {
+    fn item(index: u64, key: &'static str) -> Mark {
+        ITEM.set(Some((index, key)));
+        Mark
+    }
+}
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        ITEM.set(None);
+    }
+}
+
 /// Serves chunks until rank 0 says stop, then finalises MPI and exits the process.
 pub(super) fn serve(world: &SimpleCommunicator, universe: Universe) -> ! {
     let rank = world.rank();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| match ITEM.get() {
+        Some((index, key)) => {
+            let location = info
+                .location()
+                .map_or_else(String::new, |at| format!(" (at {at}, in `{key}`)"));
+            let message = payload_message(info.payload());
+            abort(rank, &format!("item {index} panicked: {message}{location}"));
+        }
+        None => previous(info),
+    }));
     let mut outbox = Outbox::default();
+    let mut cancel = Cancel::default();
     loop {
         // Up to 1 ms between probes while idle: a rank waiting for rank 0's next call holds
         // no core.
@@ -35,28 +78,66 @@ pub(super) fn serve(world: &SimpleCommunicator, universe: Universe) -> ! {
         ));
         match status.tag() {
             STOP => break,
+            CANCEL => cancel.note(&bytes),
             RUN => {
-                let served = catch_unwind(AssertUnwindSafe(|| run_chunk(&bytes, &mut outbox)));
+                while let Some(found) = world
+                    .process_at_rank(0)
+                    .immediate_matched_probe_with_tag(CANCEL)
+                {
+                    cancel.note(&wire::receive(found).0);
+                }
+                let served = catch_unwind(AssertUnwindSafe(|| {
+                    run_chunk(&bytes, &mut outbox, &cancel);
+                }));
                 if let Err(payload) = served {
                     let first = Run::decode(&bytes).map_or(0, |(run, _)| run.first);
                     let message = payload_message(&*shift_item_index(payload, first));
-                    abort(world, rank, &message);
+                    abort(rank, &message);
                 }
+                // Wait for this chunk's results to reach rank 0 before the next chunk: a large
+                // result above MPI's eager size moves only while both ends are in MPI, and a
+                // rank busy computing would otherwise hold it back until its next chunk ends.
+                outbox.flush();
             }
             tag => abort(
-                world,
                 rank,
                 &format!(
                     "a message with tag {tag} came from rank 0, which is not one of parallelize's"
                 ),
             ),
         }
-        outbox.reap();
     }
     outbox.flush();
     drop(outbox);
     drop(universe);
     std::process::exit(0)
+}
+
+/// The chunks rank 0 said to skip: of call `.0`, from chunk `.1` on.
+#[derive(Default)]
+struct Cancel(Option<(u64, u64)>);
+
+impl Cancel {
+    fn note(&mut self, message: &[u8]) {
+        let field = |at: usize| {
+            message
+                .get(at..at + 8)
+                .and_then(|bytes| bytes.try_into().ok())
+                .map(u64::from_le_bytes)
+        };
+        let (Some(call), Some(from)) = (field(0), field(8)) else {
+            panic!("a cancel message too short to hold its fields");
+        };
+        self.0 = match self.0 {
+            Some((noted, earlier)) if noted == call => Some((call, earlier.min(from))),
+            _ => Some((call, from)),
+        };
+    }
+
+    fn skips(&self, run: &Run) -> bool {
+        self.0
+            .is_some_and(|(call, from)| run.call == call && run.chunk >= from)
+    }
 }
 
 /// The arguments of the item at input `index`, read from its bytes.
@@ -73,17 +154,32 @@ fn arguments<O>(
     }
 }
 
-/// One line on stderr, then the end of the whole job.
-fn abort(world: &SimpleCommunicator, rank: i32, message: &str) -> ! {
-    eprintln!("parallelize: rank {rank} of a distributed call: {message}; aborting the MPI job");
-    world.abort(1)
+/// One line on stderr naming this rank, then the end of the whole job.
+fn abort(rank: i32, message: &str) -> ! {
+    wire::abort_job(&format!(
+        "parallelize: rank {rank} of a distributed call: {message}; aborting the MPI job"
+    ))
 }
 
-/// Runs the chunk in `message` with the function it names.
-fn run_chunk(message: &[u8], outbox: &mut Outbox) {
+/// Runs the chunk in `message` with the function it names, or answers that it was skipped.
+fn run_chunk(message: &[u8], outbox: &mut Outbox, cancel: &Cancel) {
     let Some((run, items)) = Run::decode(message) else {
         panic!("a chunk message too short to hold its header");
     };
+    if cancel.skips(&run) {
+        let mut bytes = vec![0; Done::LEN];
+        Done {
+            call: run.call,
+            chunk: run.chunk,
+            count: 0,
+            flags: Done::LAST | Done::SKIPPED,
+            busy_nanos: 0,
+            threads: 1,
+        }
+        .encode(&mut bytes);
+        outbox.send(&wire::world().process_at_rank(0), wire::DONE, bytes);
+        return;
+    }
     let remote = usize::try_from(run.remote)
         .ok()
         .and_then(|index| REMOTES.get(index))
@@ -139,6 +235,7 @@ impl Chunk<'_> {
         let key = self.key;
         let results =
             map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, None, |item| {
+                let _mark = Mark::item(item.0, key);
                 call(arguments(item, &read, key))
             });
         let busy = start.elapsed();
@@ -168,6 +265,7 @@ impl Chunk<'_> {
         let start = Instant::now();
         let key = self.key;
         let answer = try_map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, |item| {
+            let _mark = Mark::item(item.0, key);
             call(arguments(item, &read, key))
         });
         let busy = start.elapsed();

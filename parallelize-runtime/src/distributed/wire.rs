@@ -1,6 +1,7 @@
 //! What travels between the ranks, and how it is sent.
 //!
-//! Three messages, on `MPI_COMM_WORLD` with tags of their own ([`RUN`], [`DONE`], [`STOP`]):
+//! Four messages, on `MPI_COMM_WORLD` with tags of their own ([`RUN`], [`DONE`], [`CANCEL`],
+//! [`STOP`]):
 //!
 //! - `RUN` (rank 0 to a serving rank): a [`Run`] header, then the chunk's items, each the
 //!   postcard bytes of its arguments, one after the other, then where each item ends (a
@@ -9,6 +10,10 @@
 //! - `DONE` (back): a [`Done`] header, then results, postcard bytes one after the other. A
 //!   chunk whose results would pass the message limit comes back in several parts, the last
 //!   one marked.
+//! - `CANCEL` (rank 0 to a serving rank): a call number and a chunk number; the chunks of that
+//!   call from that one on are skipped, each answered with an empty `DONE` marked skipped.
+//!   A serving rank looks for it before each chunk (a probe for its tag, which finds it
+//!   ahead of the chunks sent before it).
 //! - `STOP` (empty): the program is over.
 //!
 //! Headers are fixed-size little-endian fields, so that a header can be written in front of
@@ -28,10 +33,11 @@ use mpi::traits::Communicator;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Tags of the three messages (MPI guarantees tags up to 32767).
+/// Tags of the four messages (MPI guarantees tags up to 32767).
 pub(super) const RUN: i32 = 30_517;
 pub(super) const DONE: i32 = 30_518;
 pub(super) const STOP: i32 = 30_519;
+pub(super) const CANCEL: i32 = 30_520;
 
 /// Appends `value`'s postcard bytes to `out`.
 pub(super) fn write<T: ?Sized + Serialize>(
@@ -155,7 +161,7 @@ pub(super) struct Done {
     /// How many results follow in this part.
     pub(super) count: u64,
     /// Bit 0: the chunk's last part; bit 1: a `try` chunk that failed (one result follows:
-    /// the error of its lowest failing item).
+    /// the error of its lowest failing item); bit 2: skipped after a `CANCEL` (no result).
     pub(super) flags: u64,
     /// The time the serving rank spent running the chunk, and on how many threads: the cost
     /// per item that sizes the next chunks.
@@ -167,6 +173,7 @@ impl Done {
     pub(super) const LEN: usize = 48;
     pub(super) const LAST: u64 = 1;
     pub(super) const FAILED: u64 = 2;
+    pub(super) const SKIPPED: u64 = 4;
 
     pub(super) fn encode(&self, out: &mut [u8]) {
         let fields = [
@@ -226,8 +233,10 @@ impl Outbox {
         // stays allocated and unmoved until `release` rebuilds the `Vec` from these same three
         // parts, which happens only after MPI reports the send complete (`test` or `wait`
         // consumed the request), and nothing else reads or writes the block meanwhile. So the
-        // `'static` slice is valid for as long as the request can use it. A `Pending` dropped
-        // before completion waits for it first (`Drop`).
+        // `'static` slice is valid for as long as the request can use it. An `Outbox` dropped
+        // with sends in flight waits for them first (`Drop`); a `Pending` dropped otherwise
+        // (only if rsmpi's `test` or `wait` panicked) leaks its buffer rather than free it,
+        // and rsmpi's own `Request` aborts on such a drop.
         let slice: &'static [u8] = unsafe { std::slice::from_raw_parts(buffer.0, buffer.1) };
         let request = to.immediate_send_with_tag(StaticScope, slice, tag);
         self.pending.push(Pending { request, buffer });
@@ -295,6 +304,17 @@ pub(super) fn wait_for(
             nap = (nap * 2).min(longest);
         }
     }
+}
+
+/// Writes `line` to stderr, then ends the whole MPI job (`MPI_Abort`, status 1). The line
+/// goes out in one write, so that two ranks failing at once do not interleave their lines.
+pub(super) fn abort_job(line: &str) -> ! {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+    // The launcher forwards a rank's stderr through a helper process that the abort kills;
+    // without a moment for it to pass the line on, the line is sometimes lost (MPICH 4).
+    std::thread::sleep(Duration::from_millis(200));
+    world().abort(1)
 }
 
 /// The world communicator (rsmpi's handle is a plain value; no state is kept).

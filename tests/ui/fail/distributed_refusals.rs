@@ -26,6 +26,11 @@ fn borrowed_inside(x: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(x)
 }
 
+#[parallelized(distributed)]
+fn forever(x: &'static str) -> usize {
+    x.len()
+}
+
 struct Model;
 
 impl Model {
