@@ -36,7 +36,11 @@ impl BarSpec {
         match self {
             BarSpec::Given(bar) => {
                 bar.reset();
-                bar.set_length(length(total));
+                // A total not known yet (until the input is read) leaves the bar's own
+                // length: a length of 0 would draw 0/0 until the first report.
+                if let Some(total) = total {
+                    bar.set_length(length(Some(total)));
+                }
                 Bar {
                     bar: bar.clone(),
                     own: false,
@@ -132,5 +136,16 @@ mod tests {
         assert_eq!(bar.bar.is_hidden(), !std::io::stderr().is_terminal());
         let counter = BarSpec::Default.start(None);
         assert_eq!(counter.bar.is_hidden(), !std::io::stderr().is_terminal());
+    }
+
+    #[test]
+    fn a_given_bar_keeps_its_length_until_the_total_is_known() {
+        let given = indicatif::ProgressBar::hidden();
+        given.set_length(5);
+        let _bar = BarSpec::Given(given.clone()).start(None);
+        // Not `Some(0)`, which draws 0/0 until the first report.
+        assert_eq!(given.length(), Some(5));
+        let _bar = BarSpec::Given(given.clone()).start(Some(3));
+        assert_eq!(given.length(), Some(3));
     }
 }

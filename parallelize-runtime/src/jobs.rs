@@ -353,7 +353,20 @@ impl Jobs {
     }
 
     /// [`Jobs::progress_bar`] on a bar of your own (its style, its draw target): each call
-    /// sets its length and position, and finishes it when it ends.
+    /// sets its position, and its length once the call knows how many items it has (until
+    /// then the bar keeps the length it has), and finishes it when it ends. The bar is
+    /// indicatif's, as re-exported by `parallelize::indicatif`.
+    ///
+    /// ```
+    /// use indicatif::{ProgressBar, ProgressStyle}; // or parallelize::indicatif::...
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len}").unwrap();
+    /// let bar = ProgressBar::new(1000).with_style(style).with_prefix("squares");
+    /// let squares = par_map(0..1000_u64, Jobs::new(2).progress_bar_with(bar.clone()), |x| x * x);
+    /// assert_eq!((bar.position(), bar.is_finished()), (1000, true));
+    /// # assert_eq!(squares.len(), 1000);
+    /// ```
     #[cfg(feature = "progress")]
     #[must_use]
     pub fn progress_bar_with(self, bar: indicatif::ProgressBar) -> Jobs {
