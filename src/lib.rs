@@ -328,9 +328,13 @@
 //! - **Panics.** A panic on another rank ends the whole job (`MPI_Abort`) at once, with a line
 //!   naming the rank and the input index: `parallelize: rank 2 of a distributed call: item
 //!   1234 panicked: ...`; also a panic that the function itself would catch, and also in a
-//!   `_try_par` whose earlier item failed (return an error instead). On rank 0 an item's panic
+//!   `_try_par` whose earlier item failed (return an error instead). The index is the item
+//!   whose code the panicking thread was running; an item that makes a parallel call of its
+//!   own may have its inner work run by a thread that waits in another item's parallel call,
+//!   and a panic there names that other item. On rank 0 an item's panic
 //!   reaches the caller as in a local call (after the chunks still out come back); if it
-//!   unwinds out of `main` the `World`'s drop aborts the job, so no rank is left waiting.
+//!   unwinds out of `main` in a world of several ranks, the `World`'s drop aborts the job,
+//!   so no rank is left waiting (in a one-rank world it is an ordinary panic).
 //! - **Without `mpirun`** the program is a one-rank world and everything runs locally.
 //!
 //! **Running it.** Build against the MPI library the launcher belongs to (rsmpi finds it

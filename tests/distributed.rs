@@ -386,6 +386,20 @@ fn local_jobs_stay_local() {
     assert!(results.iter().all(|&(_, rank)| rank == 0));
 }
 
+/// Without `mpirun` no other rank waits: rank 0's panic through `main` must not abort MPI
+/// (status 1, destructors skipped) but end the program as any panic does (status 101).
+fn a_one_rank_panic_is_an_ordinary_panic() {
+    let me = std::env::current_exe().expect("the test program's path");
+    let output = Command::new(me)
+        .env("PARALLELIZE_TEST_SCENARIO", "root-panic")
+        .output()
+        .expect("the test program starts again");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(101), "{stderr}");
+    assert!(stderr.contains("rank 0 gives up"), "{stderr}");
+    assert!(!stderr.contains("aborting the MPI job"), "{stderr}");
+}
+
 /// The launcher, if the machine has one: MPICH's, else whatever `mpiexec` is.
 fn launcher() -> Option<&'static str> {
     ["mpirun.mpich", "mpiexec"].into_iter().find(|name| {
@@ -397,6 +411,7 @@ fn launcher() -> Option<&'static str> {
 }
 
 fn under_mpirun() {
+    a_one_rank_panic_is_an_ordinary_panic();
     let Some(mpirun) = launcher() else {
         assert!(
             std::env::var_os("PARALLELIZE_REQUIRE_MPIRUN").is_none(),

@@ -223,7 +223,9 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        // In a world of several ranks, the others wait for this one: end the job. A one-rank
+        // world (no `mpirun`) has no one waiting; the panic goes on as in any program.
+        if std::thread::panicking() && size() > 1 {
             wire::abort_job(
                 "parallelize: rank 0 panicked; aborting the MPI job so that no rank is left waiting",
             );
@@ -340,6 +342,11 @@ value_trait! {
     ///
     /// Implemented for every type that is `serde::Serialize` and `serde::de::DeserializeOwned`
     /// (derive both). A parameter `&T` needs [`RemoteReferent`] of `T` instead.
+    ///
+    /// The bytes are postcard's, which is not self-describing: a type whose serde form is
+    /// decided by its values rather than by the type (`#[serde(untagged)]`, `flatten`,
+    /// `skip_serializing_if`, `serde_json::Value`) implements the trait but does not decode,
+    /// and the job ends with a message that says so.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be sent to another rank, so it cannot be an argument of a distributed function",
         label = "not `serde::Serialize` + `serde::de::DeserializeOwned`",
@@ -354,6 +361,11 @@ value_trait! {
     ///
     /// Implemented for every type that is `serde::Serialize` and
     /// `serde::de::DeserializeOwned` (derive both).
+    ///
+    /// The bytes are postcard's, which is not self-describing: a type whose serde form is
+    /// decided by its values rather than by the type (`#[serde(untagged)]`, `flatten`,
+    /// `skip_serializing_if`, `serde_json::Value`) implements the trait but does not decode,
+    /// and the job ends with a message that says so.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be sent back from another rank, so it cannot be the result of a distributed function",
         label = "not `serde::Serialize` + `serde::de::DeserializeOwned`",

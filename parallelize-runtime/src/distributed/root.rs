@@ -197,7 +197,7 @@ fn read_all<R>(
     for _ in 0..count {
         match read(bytes) {
             Ok(result) => results.push(result),
-            Err(_) => unreadable(),
+            Err(error) => undecodable(&error),
         }
     }
     results
@@ -210,6 +210,19 @@ fn unreadable() -> ! {
     wire::abort_job(
         "parallelize: rank 0 cannot read the results another rank sent for a distributed call (are all ranks running the same build of the program?); aborting the MPI job",
     )
+}
+
+/// A result that postcard wrote but cannot read back: a type whose serde form depends on
+/// more than its type (`#[serde(untagged)]`, `flatten`, `skip_serializing_if`, self-describing
+/// values such as `serde_json::Value`). Every rank runs the same build, so this is the type's.
+#[cold]
+fn undecodable(error: &postcard::Error) -> ! {
+    wire::abort_job(&format!(
+        "parallelize: rank 0 cannot decode a result another rank sent for a distributed call: \
+         {error}. Results travel in postcard's format, which needs a serde form fixed by the \
+         type: `#[serde(untagged)]`, `flatten`, `skip_serializing_if` and self-describing \
+         values (serde_json::Value) do not decode; aborting the MPI job"
+    ))
 }
 
 /// The one place where a distributed call meets its input: [`IntoItems::drive`] hands it an

@@ -37,19 +37,20 @@ thread_local! {
     static ITEM: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
 }
 
-/// Marks the running item for the panic hook, until dropped.
-struct Mark;
+/// Marks the running item for the panic hook, until dropped; then the mark of the item that
+/// was running on this thread before (a worker waiting in one item's nested call may run
+/// another item of the chunk meanwhile) is back.
+struct Mark(Option<(u64, &'static str)>);
 
 impl Mark {
     fn item(index: u64, key: &'static str) -> Mark {
-        ITEM.set(Some((index, key)));
-        Mark
+        Mark(ITEM.replace(Some((index, key))))
     }
 }
 
 impl Drop for Mark {
     fn drop(&mut self) {
-        ITEM.set(None);
+        ITEM.set(self.0);
     }
 }
 
@@ -126,7 +127,11 @@ impl Cancel {
                 .map(u64::from_le_bytes)
         };
         let (Some(call), Some(from)) = (field(0), field(8)) else {
-            panic!("a cancel message too short to hold its fields");
+            wire::abort_job(&format!(
+                "parallelize: rank {} cannot read a cancel message from rank 0 (are all ranks \
+                 running the same build of the program?); aborting the MPI job",
+                wire::world().rank()
+            ));
         };
         self.0 = match self.0 {
             Some((noted, earlier)) if noted == call => Some((call, earlier.min(from))),
@@ -149,7 +154,7 @@ fn arguments<O>(
     match read(&mut bytes) {
         Ok(arguments) => arguments,
         Err(error) => panic!(
-            "the arguments of item {index} of a distributed call to `{key}` cannot be read ({error}): are all ranks running the same build of the program?"
+            "the arguments of item {index} of a distributed call to `{key}` cannot be decoded ({error}): arguments travel in postcard's format, which needs a serde form fixed by the type (not `#[serde(untagged)]`, `flatten`, `skip_serializing_if`, `serde_json::Value`), and every rank must run the same build"
         ),
     }
 }

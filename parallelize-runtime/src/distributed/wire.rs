@@ -310,6 +310,15 @@ pub(super) fn wait_for(
 /// goes out in one write, so that two ranks failing at once do not interleave their lines.
 pub(super) fn abort_job(line: &str) -> ! {
     use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // MPI is initialised `Serialized`: two threads must not call it at once. The first to
+    // get here aborts; any other (two items panicking together) waits for the end.
+    static ABORTING: AtomicBool = AtomicBool::new(false);
+    if ABORTING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
     let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
     // The launcher forwards a rank's stderr through a helper process that the abort kills;
     // without a moment for it to pass the line on, the line is sometimes lost (MPICH 4).
