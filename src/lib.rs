@@ -7,6 +7,33 @@
 //! that cannot cross threads is refused with an error on your own type, not discovered at run
 //! time.
 //!
+//! This page is the guide: the entry points, then [`njobs`](#njobs-how-many-workers),
+//! [the cost model](#the-cost-model-when-going-parallel-pays-off),
+//! [ordering](#ordering-guarantees), [nested calls](#nested-calls), streams and MapReduce,
+//! long runs, MPI, [errors and panics](#errors-and-panics), and
+//! [what the macros expand to](#what-the-macros-expand-to). The examples in `examples/` are
+//! whole programs: `quickstart`, `comprehensions`, `ml_pipeline` (a three-stage pipeline),
+//! `mapreduce` (a word count), `progress` and `distributed`
+//! (`cargo run --release --example ml_pipeline`).
+//!
+//! # Which entry point for which job
+//!
+//! | job | entry point | returns |
+//! | --- | --- | --- |
+//! | one function over a list of argument tuples (`pool.map`, joblib's `Parallel(delayed(f)(x) for x in xs)`) | `#[parallelized]` on the function, then `NAME_par(args, njobs)` | `Vec<R>`, in input order |
+//! | the same, for a function that returns `Result` | `NAME_try_par(args, njobs)` | the sequential `collect::<Result<Vec<_>, _>>()`: the lowest failing item's error |
+//! | a closure over a list | [`par_map`], [`try_par_map`] | as above |
+//! | a comprehension, `[f(x) for x in xs if p(x)]`, nested `for`s included | [`par_comp!`] | `Vec`, in the sequential order |
+//! | calls of different functions in one batch, coarse and uneven | [`delayed!`] and [`pool_parallelize`] | `Vec<R>`, in task order |
+//! | results one by one, memory bounded (long or endless inputs) | `NAME_par_iter`, [`par_map_iter`], [`par_comp_iter!`], [`pool_parallelize_iter`] | a lazy iterator, in input order |
+//! | results as soon as each is done | [`par_map_unordered`] | a lazy iterator of `(index, result)` |
+//! | many tiny items combined into one value (MapReduce) | [`par_map_reduce`] | the sequential left fold, without a `Vec` of results |
+//! | items already in a rayon parallel iterator | any of the above on [`from_par_iter`]`(iter)` | read in place by the workers |
+//! | more cores than one machine has (feature `mpi`) | `#[parallelized(distributed)]` and `Jobs::new(-1).distributed()` | as `NAME_par`, on rank 0 |
+//!
+//! Every entry point takes `njobs` as an integer or a [`Jobs`], which also carries the options:
+//! progress, a deadline, a cancel handle, the in-flight bound of streams.
+//!
 //! # `#[parallelized]`: a parallel companion beside a function
 //!
 //! ```
@@ -88,7 +115,37 @@
 //! assert_eq!(lengths, [1, 2, 3]);
 //! ```
 //!
-//! # `njobs`
+//! # Ordering guarantees
+//!
+//! - **Results** come back in input order from every entry point but [`par_map_unordered`]:
+//!   `NAME_par(xs)[i]` is `NAME(xs[i])`, and a comprehension's `Vec` is in the order of the
+//!   sequential loops, whatever order the workers finished in.
+//! - **Answers** are the sequential ones: `NAME_try_par` returns the error of the lowest
+//!   failing index (not the first to fail in time); [`par_map_reduce`] returns the left fold
+//!   in input order, so `reduce` must be associative but need not be commutative; a panic
+//!   reaches you as the one of its item (`item 7 panicked: ..`).
+//! - **Side effects** happen in no particular order: items run at the same time on different
+//!   workers, and a worker may run item 900 before item 3. Printing, writing to a shared file
+//!   or pushing to a `Mutex<Vec<_>>` from items interleaves. Return values instead, and act
+//!   on them in order afterwards (or stream them with `NAME_par_iter`, which yields in order
+//!   while the rest run).
+//! - **Evaluation**: each item's function runs exactly once when the call completes (never
+//!   twice, never speculatively); a call cut short by a panic, an error, a deadline or a
+//!   cancel starts no new item, so some items never run.
+//!
+//! ```
+//! use std::sync::Mutex;
+//!
+//! let started = Mutex::new(Vec::new());
+//! let doubled = parallelize::par_map(0..100_u32, 4, |x| {
+//!     started.lock().unwrap().push(x); // in whatever order the workers take the items
+//!     x * 2
+//! });
+//! assert_eq!(doubled, (0..100).map(|x| x * 2).collect::<Vec<_>>()); // always in input order
+//! assert_eq!(started.into_inner().unwrap().len(), 100); // each item ran exactly once
+//! ```
+//!
+//! # `njobs`: how many workers
 //!
 //! Every entry point takes `njobs: impl Into<`[`Jobs`]`>`, so an integer works: `4` is four
 //! workers (also more than the machine has cores), `-1` every core, `-k` all cores but
@@ -96,12 +153,35 @@
 //! ([`Jobs::try_new`] checks a value read from configuration). With one worker the calls run
 //! inline on the calling thread, in order, with no thread hop.
 //!
+//! | `njobs` | joblib (`n_jobs`) | `parallelize` (on 8 cores) |
+//! | --- | --- | --- |
+//! | `4` | 4 worker processes (or threads) | 4 worker threads |
+//! | `16` | 16 workers | 16 threads, more than the cores |
+//! | `1` | runs sequentially in the caller | runs inline on the caller's thread, in order |
+//! | `-1` | every CPU | every core: 8 |
+//! | `-2` | every CPU but one | 7 |
+//! | `-k` | `cpus + 1 - k` | `max(cores + 1 - k, 1)`: `-8` and below give 1 |
+//! | `0` | an error | a panic naming `njobs`; [`Jobs::try_new`] returns [`JobsError`] |
+//! | `None` | 1 (or the `parallel_config` context's) | no such value: write `-1` or `1` |
+//!
+//! ```
+//! use parallelize::Jobs;
+//!
+//! let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+//! assert_eq!(Jobs::new(4).workers(), 4);
+//! assert_eq!(Jobs::new(-1).workers(), cores);
+//! assert_eq!(Jobs::new(-2).workers(), (cores - 1).max(1));
+//! assert!(Jobs::try_new(0).is_err());
+//! ```
+//!
 //! A pool is built once per size and serves every call of that size; one that no call has used
 //! for 5 s is released (its threads end) and built again by the next call of its size, so a
 //! program that goes through many sizes does not keep a thread per size ever used (with
 //! `njobs` 1..=64, 2,080 threads before, see the note of issue 9). A call from outside any pool
 //! whose size matches rayon's global pool uses that (rayon's, never released). Never more than
 //! `n` calls run at once.
+//!
+//! # Nested calls
 //!
 //! A parallel call made inside another one's task (nesting) runs on the workers of the pool it
 //! is in, at most `n` of them: it never blocks a worker waiting on another pool, so nesting
@@ -115,6 +195,23 @@
 //! pool has would wait forever there, so it runs on a pool of its own size, from a thread
 //! started for it (one per such call), while the worker that made it waits without taking
 //! other work (so it cannot take a sibling item that waits for this one).
+//!
+//! # The cost model: when going parallel pays off
+//!
+//! A parallel call pays a fixed cost (waking workers and joining them: a few microseconds) and
+//! a small cost per item (a few nanoseconds: the item and its result cross threads in runs,
+//! not one by one). It pays off when the work per call is well above the fixed cost: tens of
+//! microseconds and up. Measured on two cores against hand-written rayon and a sequential loop
+//! (`BENCHMARKS.md`, `cargo bench -p parallelize-benches --bench workloads`):
+//!
+//! | items | what you get |
+//! | --- | --- |
+//! | 20 us each, 20,000 | rayon's speed (0.99-1.03 of it), 1.9-2x the loop on 2 cores |
+//! | 100 ns each, 1,000,000 | rayon's speed (1.02-1.03) |
+//! | a few ns each (memory bound) | rayon's speed given a parallel source; an iterator input is bounded by the serial read |
+//! | 10 trivial items | runs inline: 1.1-1.3x the loop, no pool touched |
+//!
+//! You do not choose between the paths: the adaptive path does.
 //!
 //! # Small work runs inline; big inputs need not be gathered
 //!
@@ -386,7 +483,30 @@
 //!   = note: every item is moved to a worker thread: take a thread-safe type instead (`Arc` for `Rc`, ...)
 //! ```
 //!
-//! # Panics
+//! # Errors and panics
+//!
+//! Errors are values: a function that returns `Result` gets `NAME_try_par`, which returns the
+//! sequential answer (every success, or the lowest failing item's error) and skips the items
+//! that can no longer change it ([`try_par_map`] for closures). Streams of `Result`s are
+//! plain iterators: collect them into a `Result`. The crate's own errors name what went
+//! wrong: [`JobsError`] for a bad `njobs` or bound from configuration ("`njobs` must not be
+//! 0 ..."), and [`Stopped`] for a call cut short by its deadline or a cancel, with how many
+//! items finished and which did not ("Long runs" above).
+//!
+//! ```
+//! use parallelize::parallelized;
+//!
+//! #[parallelized]
+//! fn parse(s: &str) -> Result<i32, String> {
+//!     s.parse().map_err(|e| format!("{s:?}: {e}"))
+//! }
+//!
+//! // Items 1 and 3 both fail; the answer is item 1's error, as a loop would give.
+//! let outcome = parse_try_par(["4", "x", "2", "y"], 2);
+//! assert_eq!(outcome, Err("\"x\": invalid digit found in string".to_string()));
+//! ```
+//!
+//! ## Panics
 //!
 //! If a call panics, no new item starts, and the panic reaches the caller with a `String`
 //! payload that keeps the message and names the item: `item 7 panicked: boom`. The pools stay
@@ -423,6 +543,45 @@
 //! .unwrap_err();
 //! assert_eq!(payload.downcast_ref::<String>().unwrap(), "item 7 panicked: boom");
 //! ```
+//!
+//! # What the macros expand to
+//!
+//! Each macro writes a call of the same engine you could call by hand, and nothing else: no
+//! hidden threads, no globals but one cost counter per call site. Simplified (the real
+//! expansions spell paths out in full, `::parallelize::...`, and name their locals so that
+//! they cannot clash with yours):
+//!
+//! ```ignore
+//! // #[parallelized] fn pow(x: f64, y: f64) -> f64 { .. }  keeps `pow` and adds:
+//! fn pow_par(args: impl IntoItems<Item: Arguments<(f64, f64)>>, njobs: impl Into<Jobs>) -> Vec<f64>
+//! where f64: SendArgument + SendResult, // `Send`, with an error that names your type
+//! {
+//!     static COST: Cost = Cost::new(); // what an item costs, learned across calls
+//!     expansion::map_items(args, njobs, Some(&COST), |item| {
+//!         let (x, y) = Arguments::into_arguments(item);
+//!         pow(x, y)
+//!     })
+//! }
+//! fn pow_par_iter(args: .., njobs: ..) -> impl Iterator<Item = f64> { expansion::map_iter(..) }
+//! // and, for a function returning `Result`, `NAME_try_par`: `expansion::try_map_items(..)`.
+//!
+//! // par_comp![f(x) for x in &xs]  (one `for`, no `if`):
+//! { static COST: Cost = Cost::new(); expansion::map_items(&xs, Jobs::all(), Some(&COST), |x| f(x)) }
+//!
+//! // par_comp![(x, y) for x in 0..n for y in 0..x if p(x, y); njobs = 4]: a parallel loop
+//! // per `for`, each returning its items' results in order, concatenated:
+//! expansion::comprehension(0..n, 4, |level, x| {
+//!     level.nested(0..x, |_, y| if p(x, y) { Some((x, y)) } else { None })
+//! })
+//!
+//! // delayed!(pow(a, b)): the arguments evaluated now, the call later, behind one type:
+//! { let (a, b) = (a, b); Delayed::new(move || pow(a, b)) }
+//! ```
+//!
+//! So a companion costs what [`par_map`] costs, and `rustc`'s errors name the engine function
+//! whose bound a call broke (`required by a bound in parallelize::expansion::map_items`);
+//! [`expansion`] documents each. [`parallelized`] lists the signatures the attribute takes
+//! and the companions' exact forms; [`par_comp!`] how a comprehension's loops are split.
 //!
 //! # Limits
 //!
