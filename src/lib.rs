@@ -598,6 +598,7 @@
 //!   waits for them forever, as rayon's own pools do. Fork before the first parallel call, or
 //!   `exec` in the child.
 //!
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The README's example, run as a doctest so that it stays true.
 #[doc = include_str!("../README.md")]

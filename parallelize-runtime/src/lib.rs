@@ -3,6 +3,7 @@
 //!
 //! Depend on `parallelize`, which re-exports everything here; this crate is its own only so
 //! that the proc-macro crate can stay small.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod adaptive;
 mod argument;
