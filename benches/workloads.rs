@@ -11,7 +11,9 @@
 //! See BENCHMARKS.md for the recorded figures.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -85,6 +87,19 @@ impl Table {
             .entry((order, workload.to_owned(), threads))
             .or_default()
             .push((contender.to_owned(), median));
+    }
+
+    /// Writes the medians as CSV (`workload,threads,"contender",median_seconds`), the input of
+    /// the scaling chart (`scaling_chart.rs`).
+    fn write_csv(&self, path: &Path) -> std::io::Result<()> {
+        let mut csv = String::from("workload,threads,contender,median_seconds\n");
+        for ((_, workload, threads), contenders) in self.rows.lock().unwrap().iter() {
+            for (contender, median) in contenders {
+                // Quoted: some contenders' names hold a comma.
+                let _ = writeln!(csv, "{workload},{threads},\"{contender}\",{median:e}");
+            }
+        }
+        std::fs::write(path, csv)
     }
 
     fn print(&self) {
@@ -553,4 +568,19 @@ fn main() {
         thread::available_parallelism().map_or(1, usize::from)
     );
     table.print();
+    // Where the scaling chart reads it: `target/workloads.csv` (or $PARALLELIZE_BENCH_CSV).
+    let csv = std::env::var_os("PARALLELIZE_BENCH_CSV").map_or_else(
+        || {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest
+                .parent()
+                .unwrap_or(manifest)
+                .join("target/workloads.csv")
+        },
+        PathBuf::from,
+    );
+    match table.write_csv(&csv) {
+        Ok(()) => println!("\nthe medians are in {}", csv.display()),
+        Err(error) => eprintln!("could not write {}: {error}", csv.display()),
+    }
 }
