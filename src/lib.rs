@@ -798,6 +798,19 @@ macro_rules! delayed {
 }
 
 /// Everything a user of the crate needs: `use parallelize::prelude::*;`.
+///
+/// ```
+/// use parallelize::prelude::*;
+///
+/// #[parallelized]
+/// fn double(x: u32) -> u32 {
+///     x * 2
+/// }
+///
+/// let jobs = Jobs::new(2);
+/// assert_eq!(double_par(0..3_u32, &jobs), [0, 2, 4]);
+/// assert_eq!(par_comp![x + 1 for x in 0..3_u32; njobs = &jobs], [1, 2, 3]);
+/// ```
 pub mod prelude {
     pub use crate::{
         CancelHandle, Delayed, Jobs, Stoppable, delayed, from_par_iter, par_comp, par_comp_iter,
@@ -818,6 +831,14 @@ pub mod prelude {
 /// - `par_comp![f(x) for x in xs]` is `map_items(xs, njobs, Some(&COST), |x| f(x))`, and a
 ///   comprehension with more clauses `comprehension(xs, njobs, |level, x| ..)`, whose inner
 ///   clauses run through [`Level::nested`](expansion::Level::nested).
+///
+/// ```
+/// use parallelize::expansion::comprehension;
+///
+/// // What `par_comp![x * x for x in 0..4 if x != 2; njobs = 2]` runs:
+/// let squares = comprehension(0..4_u32, 2, |_, x| (x != 2).then(|| x * x));
+/// assert_eq!(squares, [0, 1, 9]);
+/// ```
 pub mod expansion {
     /// The companions of a `#[parallelized(distributed)]` function (cargo feature `mpi`).
     #[cfg(feature = "mpi")]

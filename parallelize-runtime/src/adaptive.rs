@@ -36,6 +36,16 @@ pub(crate) const RESAMPLE: u32 = 1024;
 
 /// What the runtime has learned about the cost of one function's items: kept in a `static`
 /// beside each `NAME_par` companion and each `par_comp!`.
+///
+/// ```
+/// use parallelize::expansion::{Cost, map_items};
+/// use parallelize::One;
+///
+/// // What a companion does: one `Cost` per function, shared by all its calls.
+/// static COST: Cost = Cost::new();
+/// let squares = map_items::<One, _, _, _>(0..100_u64, 2, Some(&COST), |x| x * x);
+/// assert_eq!(squares[99], 99 * 99);
+/// ```
 #[derive(Debug)]
 pub struct Cost {
     /// Picoseconds per item (an even number), 0 while unknown; plus 1 when the next call is to
@@ -44,7 +54,11 @@ pub struct Cost {
 }
 
 impl Cost {
-    /// Nothing known yet.
+    /// Nothing known yet: the first call measures.
+    ///
+    /// ```
+    /// static COST: parallelize::expansion::Cost = parallelize::expansion::Cost::new();
+    /// ```
     #[must_use]
     pub const fn new() -> Cost {
         Cost {

@@ -63,6 +63,23 @@ pub trait Argument<P> {
 
 /// A parameter of a function that is generic in it: the items are taken as they are, so that
 /// rustc infers the generic parameter from them, as it would for a plain call.
+///
+/// `#[parallelized]` uses it by itself; it shows when a generic function's companion is given
+/// items:
+///
+/// ```
+/// use parallelize::{Argument, Exact, parallelized};
+///
+/// #[parallelized]
+/// fn first<T: Copy + Send + Sync>(xs: Vec<T>) -> Option<T> {
+///     xs.first().copied()
+/// }
+///
+/// // `Vec<u8>` items are taken exactly, so rustc infers `T = u8`.
+/// assert_eq!(first_par(vec![vec![1_u8, 2], vec![]], 2), [Some(1), None]);
+/// let Exact(v): Exact<Vec<u8>> = Argument::into_argument(vec![7_u8]);
+/// assert_eq!(v, [7]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Exact<T>(pub T);
 

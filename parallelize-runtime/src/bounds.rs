@@ -13,6 +13,21 @@ use std::marker::PhantomData;
 /// An item of a parallel call (an argument of a `#[parallelized]` function, an item of a
 /// comprehension's iterable): `Send`, because every item is moved to a worker thread.
 /// Implemented for every `Send` type, and only for those.
+///
+/// Write it as a bound where your own generic code hands items to a parallel call:
+///
+/// ```
+/// use parallelize::{SendArgument, SendResult, par_map};
+///
+/// fn lengths<T: AsRef<str> + SendArgument>(items: Vec<T>) -> Vec<usize>
+/// where
+///     usize: SendResult,
+/// {
+///     par_map(items, 2, |item: T| item.as_ref().len())
+/// }
+///
+/// assert_eq!(lengths(vec!["a", "bb"]), [1, 2]);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to another thread, so it cannot be an item of a parallel call",
     label = "this type is not `Send`",
@@ -24,6 +39,19 @@ impl<T: ?Sized + Send> SendArgument for T {}
 /// A result of a parallel call (of a `#[parallelized]` function, a comprehension's element, a
 /// delayed task): `Send`, because every result is moved back from a worker thread.
 /// Implemented for every `Send` type, and only for those.
+///
+/// ```
+/// use std::sync::Arc;
+/// use parallelize::{SendResult, par_map};
+///
+/// fn shared<R: SendResult>(make: impl Fn(u32) -> R + Sync) -> Vec<R> {
+///     par_map(0..3_u32, 2, make)
+/// }
+///
+/// // `Arc` crosses threads; an `Rc` here would be refused at compile time.
+/// let names = shared(|i| Arc::new(format!("n{i}")));
+/// assert_eq!(*names[2], "n2");
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to another thread, so it cannot be the result of a parallel call",
     label = "this type is not `Send`",
@@ -35,6 +63,24 @@ impl<T: ?Sized + Send> SendResult for T {}
 /// The `Self` of a `#[parallelized]` method: `Sync`, because every worker calls the method
 /// through the same `&self`. (Its supertrait is `Sync` itself, so rustc reports which field is
 /// not `Sync`; that is the more useful message here.)
+///
+/// ```
+/// use parallelize::parallelized;
+///
+/// struct Model {
+///     weight: f64, // `Sync`: every worker may read it at once
+/// }
+///
+/// impl Model {
+///     #[parallelized]
+///     fn score(&self, x: f64) -> f64 {
+///         self.weight * x
+///     }
+/// }
+///
+/// let model = Model { weight: 2.0 };
+/// assert_eq!(model.score_par(vec![1.0, 2.0], 2), [2.0, 4.0]);
+/// ```
 pub trait SharedReceiver: Sync {}
 impl<T: ?Sized + Sync> SharedReceiver for T {}
 
@@ -43,6 +89,18 @@ impl<T: ?Sized + Sync> SharedReceiver for T {}
 /// through the tuple's own impl below, component by component. (A tuple of arguments would
 /// otherwise need `(A1, A2): Send`, which a where clause `A1: SendArgument` does not give:
 /// every bad argument would be reported twice.)
+///
+/// The engine functions bound their items with it; a single value is a [`One`] item:
+///
+/// ```
+/// use parallelize::{One, SendItem, Tuple};
+///
+/// fn can_be_an_item<T: SendItem<One>>(_: &T) {}
+/// fn can_be_a_tuple_item<T: SendItem<Tuple>>(_: &T) {}
+///
+/// can_be_an_item(&String::from("moves to a worker"));
+/// can_be_a_tuple_item(&(1_u8, String::new())); // every component is `Send`
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to another thread, so it cannot be an item of a parallel call",
     label = "the items of this are not `Send`",
@@ -68,6 +126,16 @@ impl<T: SendComponents> SendItem<Tuple> for T {
 
 /// A tuple whose every component is `Send`, or a reference to one whose every component is
 /// `Sync`: a [`SendItem`] of the [`Tuple`] shape. Sealed like [`SendItem`].
+///
+/// ```
+/// use parallelize::SendComponents;
+///
+/// fn components_cross_threads<T: SendComponents>(_: T) {}
+///
+/// components_cross_threads((1.0_f64, "label"));
+/// let pair = (2_u32, vec![1_u8]);
+/// components_cross_threads(&pair); // borrowed: its components are `Sync`
+/// ```
 pub trait SendComponents {
     #[doc(hidden)]
     fn sealed(_: sealed::Token);
@@ -105,9 +173,25 @@ tuples! {
 }
 
 /// The shape of an item that is one value: `()`, the single argument, or a result.
+/// Used only as the parameter of [`SendItem`]: see its example.
+///
+/// ```
+/// use parallelize::{One, SendItem};
+///
+/// fn one<T: SendItem<One>>() {}
+/// one::<Vec<u8>>();
+/// ```
 pub enum One {}
 
 /// The shape of an item that is a tuple of two to sixteen arguments.
+/// Used only as the parameter of [`SendItem`]: see its example.
+///
+/// ```
+/// use parallelize::{SendItem, Tuple};
+///
+/// fn tuple<T: SendItem<Tuple>>() {}
+/// tuple::<(u8, String)>();
+/// ```
 pub enum Tuple {}
 
 pub(crate) mod sealed {

@@ -23,6 +23,15 @@ use crate::{Jobs, SendArgument, SendResult};
 
 /// Where the clauses of a comprehension run: passed by `par_comp!`'s expansion from each `for`
 /// clause to the one inside it.
+///
+/// ```
+/// use parallelize::expansion::comprehension;
+///
+/// // par_comp![x * y for x in 1..3 for y in 0..x; njobs = 2], by hand: the outer clause
+/// // hands each item's `Level` to the inner one.
+/// let products = comprehension(1..3_u32, 2, |level, x| level.nested(0..x, |_, y| [x * y]));
+/// assert_eq!(products, [0, 0, 2]);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Level {
     /// Whether inner clauses may split their loops over the pool; not with one worker, nor when
@@ -36,7 +45,19 @@ impl Level {
         Level { parallel }
     }
 
-    /// An inner `for` clause: `body` for every item of `items`, results in order.
+    /// An inner `for` clause: `body` for every item of `items`, results in order; `body`
+    /// gives an item's results as any `IntoIterator`: an `Option` for an `if`, an array of
+    /// one for a plain element.
+    ///
+    /// ```
+    /// use parallelize::expansion::comprehension;
+    ///
+    /// // par_comp![y for x in 0..3 for y in 0..x if y % 2 == 0; njobs = 2], by hand:
+    /// let evens = comprehension(0..3_u32, 2, |level, x| {
+    ///     level.nested(0..x, |_, y| (y % 2 == 0).then_some(y))
+    /// });
+    /// assert_eq!(evens, [0, 0]);
+    /// ```
     pub fn nested<I, B, U>(self, items: I, body: B) -> Vec<U::Item>
     where
         I: IntoIterator,
@@ -62,6 +83,14 @@ impl Level {
 
 /// The outermost `for` clause of a comprehension on `jobs` workers: `body` for every item of
 /// `items`, results concatenated in order. A panic names the index of the outermost item.
+///
+/// ```
+/// use parallelize::expansion::comprehension;
+///
+/// // par_comp![x for x in 0..10 if x % 3 == 0; njobs = 2], by hand:
+/// let multiples = comprehension(0..10_u32, 2, |_, x| (x % 3 == 0).then_some(x));
+/// assert_eq!(multiples, [0, 3, 6, 9]);
+/// ```
 #[track_caller]
 pub fn comprehension<I, B, U>(items: I, jobs: impl Into<Jobs>, body: B) -> Vec<U::Item>
 where

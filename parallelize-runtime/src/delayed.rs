@@ -34,6 +34,15 @@ pub struct Delayed<'a, R> {
 impl<'a, R> Delayed<'a, R> {
     /// Captures `call`. `delayed!` writes this for you, evaluating the
     /// arguments first.
+    ///
+    /// ```
+    /// use parallelize::{Delayed, pool_parallelize};
+    ///
+    /// let base = 10;
+    /// // Two closures of different types, one task type.
+    /// let tasks = vec![Delayed::new(|| base + 1), Delayed::new(move || base * 2)];
+    /// assert_eq!(pool_parallelize(tasks, 2), [11, 20]);
+    /// ```
     pub fn new(call: impl FnOnce() -> R + Send + 'a) -> Delayed<'a, R> {
         Delayed {
             call: Box::new(call),
@@ -41,6 +50,17 @@ impl<'a, R> Delayed<'a, R> {
     }
 
     /// Runs the call here, on this thread.
+    ///
+    /// ```
+    /// use std::thread;
+    /// use parallelize::{Delayed, delayed};
+    ///
+    /// fn add(a: i32, b: i32) -> i32 { a + b }
+    /// assert_eq!(delayed!(add(2, 3)).run(), 5);
+    ///
+    /// let here = thread::current().id();
+    /// assert_eq!(Delayed::new(|| thread::current().id()).run(), here);
+    /// ```
     pub fn run(self) -> R {
         (self.call)()
     }
@@ -165,6 +185,27 @@ fn lock<'s, 'a, R>(slot: &'s Mutex<Slot<'a, R>>) -> MutexGuard<'s, Slot<'a, R>> 
 /// a worker with the task, so it must be `Send`. `delayed!` passes each held value through
 /// [`held`], spanned at the user's expression, so that a value that is not `Send` is reported
 /// there, in these words, rather than as a bound of the task's closure.
+///
+/// ```
+/// use std::sync::Arc;
+/// use parallelize::{SendHeld, delayed, pool_parallelize};
+///
+/// fn sum(values: Arc<Vec<i32>>) -> i32 { values.iter().sum() }
+/// fn holds<T: SendHeld>(_: &T) {}
+///
+/// let shared = Arc::new(vec![1, 2, 3]); // `Arc` is `Send`; an `Rc` would be refused
+/// holds(&shared);
+/// let tasks = vec![delayed!(sum(Arc::clone(&shared))), delayed!(sum(Arc::clone(&shared)))];
+/// assert_eq!(pool_parallelize(tasks, 2), [6, 6]);
+/// ```
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// use parallelize::delayed;
+///
+/// fn sum(values: Rc<Vec<i32>>) -> i32 { values.iter().sum() }
+/// let task = delayed!(sum(Rc::new(vec![1, 2, 3]))); // `Rc` is not `Send`
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to another thread, so a delayed call cannot hold it",
     label = "this value is not `Send`",

@@ -16,6 +16,17 @@ use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterato
 /// are gathered into a `Vec` on the calling thread, which costs nothing for a `Vec` and one
 /// pass for anything else. To skip that pass, hand over a parallel iterator with
 /// [`from_par_iter`]: the workers then read the items where they are.
+///
+/// ```
+/// use parallelize::{IntoItems, from_par_iter, par_map};
+///
+/// fn doubled(items: impl IntoItems<Item = u32>) -> Vec<u32> {
+///     par_map(items, 2, |x| 2 * x)
+/// }
+/// assert_eq!(doubled(vec![1, 2, 3]), [2, 4, 6]); // a `Vec`: taken as it is
+/// assert_eq!(doubled(1..=3), [2, 4, 6]); // any iterable: gathered first
+/// assert_eq!(doubled(from_par_iter(vec![1, 2, 3])), [2, 4, 6]); // read in place
+/// ```
 pub trait IntoItems {
     /// One item: one call's argument (or tuple of arguments).
     type Item;
@@ -38,6 +49,17 @@ impl<I: IntoIterator> IntoItems for I {
 }
 
 /// Items that rayon can split without gathering them first: made by [`from_par_iter`].
+///
+/// ```
+/// use parallelize::rayon::slice::Iter;
+/// use parallelize::{ParItems, from_par_iter, par_map};
+///
+/// let data = vec![1, 2, 3];
+/// let items: ParItems<Iter<'_, i32>> = from_par_iter(&data);
+/// // Cloning copies the view, not the data: both calls read `data` in place.
+/// assert_eq!(par_map(items.clone(), 2, |x| x * 10), [10, 20, 30]);
+/// assert_eq!(par_map(items, 2, |x| x + 1), [2, 3, 4]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct ParItems<P>(P);
 
@@ -105,6 +127,17 @@ where
 /// A rayon parallel iterator that knows its length and splits at any index: what
 /// [`from_par_iter`] takes. Implemented for every [`IndexedParallelIterator`]; it exists so that
 /// the error for one that is not says what to do instead.
+///
+/// ```
+/// use parallelize::rayon::prelude::*;
+/// use parallelize::{Indexed, from_par_iter, par_map};
+///
+/// fn squares(items: impl Indexed<Item = u32>) -> Vec<u32> {
+///     par_map(from_par_iter(items), 2, |x| x * x)
+/// }
+/// assert_eq!(squares((1..4_u32).into_par_iter()), [1, 4, 9]);
+/// assert_eq!(squares(vec![5_u32, 6].into_par_iter().map(|x| x - 4)), [1, 4]);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an indexed parallel iterator, so its items cannot be read in place, in order",
     label = "rayon cannot split this at a given index",

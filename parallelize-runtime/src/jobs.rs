@@ -111,6 +111,14 @@ impl Jobs {
     }
 
     /// Every core of the machine: the same as `Jobs::new(-1)`.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(Jobs::all().workers(), cores);
+    /// assert_eq!(Jobs::all().requested(), -1);
+    /// ```
     #[must_use]
     #[inline]
     pub fn all() -> Jobs {
@@ -143,6 +151,13 @@ impl Jobs {
     }
 
     /// See [`Jobs::adaptive`].
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert!(Jobs::new(4).is_adaptive());
+    /// assert!(!Jobs::new(4).adaptive(false).is_adaptive());
+    /// ```
     #[must_use]
     #[inline]
     pub fn is_adaptive(&self) -> bool {
@@ -150,6 +165,12 @@ impl Jobs {
     }
 
     /// The in-flight bound of a call that does not set one: 262,144 items.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert_eq!(Jobs::new(2).in_flight_bound(), Jobs::DEFAULT_IN_FLIGHT);
+    /// ```
     pub const DEFAULT_IN_FLIGHT: usize = 1 << 18;
 
     /// The most items a streaming call ([`par_map_iter`](crate::par_map_iter), `NAME_par_iter`,
@@ -209,6 +230,12 @@ impl Jobs {
 
     /// The in-flight bound in force: the one set with [`Jobs::in_flight`], else
     /// [`Jobs::DEFAULT_IN_FLIGHT`].
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert_eq!(Jobs::new(4).in_flight(64).in_flight_bound(), 64);
+    /// ```
     #[must_use]
     #[inline]
     pub fn in_flight_bound(&self) -> usize {
@@ -217,12 +244,27 @@ impl Jobs {
     }
 
     /// The value this was made from, as the user wrote it (`-1`, `4`, ...).
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert_eq!(Jobs::new(-2).requested(), -2);
+    /// assert_eq!(Jobs::from(8_u32).requested(), 8);
+    /// ```
     #[must_use]
     pub fn requested(&self) -> isize {
         self.requested
     }
 
     /// The number of workers this resolves to on this machine (always at least one).
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(Jobs::new(3).workers(), 3);
+    /// assert_eq!(Jobs::new(-2).workers(), (cores - 1).max(1));
+    /// ```
     #[must_use]
     #[inline]
     pub fn workers(&self) -> usize {
@@ -272,6 +314,20 @@ impl Jobs {
     /// items sized from the items before them to take about 10 µs (one item, for items slower
     /// than that; at most 4,096 items), so items go on starting for about one such run after
     /// the deadline (longer only if items suddenly get much slower than the ones before).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use parallelize::{Jobs, StopCause, Stoppable, par_map_iter};
+    ///
+    /// // A deadline already past: at most the first run of items starts, and the stream
+    /// // ends with the error that says why.
+    /// let jobs = Jobs::new(2).deadline(Instant::now() - Duration::from_millis(1));
+    /// let outcome: Result<Vec<u32>, _> =
+    ///     par_map_iter(0..100_000_u32, jobs, |x| x).checked().collect();
+    /// let stopped = outcome.unwrap_err();
+    /// assert_eq!(stopped.cause(), StopCause::Deadline);
+    /// assert!(stopped.finished() < 100_000);
+    /// ```
     ///
     /// [`Stopped`]: crate::Stopped
     #[must_use]
@@ -516,6 +572,13 @@ impl From<NonZeroUsize> for Jobs {
 
 /// The error of [`Jobs::try_new`] and [`Jobs::try_in_flight`]: a value with no meaning. Its
 /// message names the parameter.
+///
+/// ```
+/// use parallelize::{Jobs, JobsError};
+///
+/// let error: JobsError = Jobs::try_new(0).unwrap_err();
+/// assert!(error.to_string().starts_with("njobs must not be 0"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobsError {
     refused: Refused,

@@ -86,6 +86,15 @@ where
 /// [`par_map`] for items of any [`SendItem`] shape, with the function's [`Cost`] if known:
 /// what the companions call.
 ///
+/// ```
+/// use parallelize::expansion::map_items;
+/// use parallelize::Tuple;
+///
+/// // Tuples of arguments, as a companion of a two-parameter function passes them.
+/// let sums = map_items::<Tuple, _, _, _>(vec![(1, 2), (3, 4)], 2, None, |(a, b)| a + b);
+/// assert_eq!(sums, [3, 7]);
+/// ```
+///
 /// # Panics
 ///
 /// As [`par_map`]: if a call panics, or if `jobs` is `0`.

@@ -81,6 +81,16 @@ where
 
 /// [`par_map_reduce`] for items of any [`SendItem`] shape.
 ///
+/// ```
+/// use parallelize::Tuple;
+/// use parallelize_runtime::map_reduce_items;
+///
+/// // Pairs as a two-parameter function takes them, multiplied and summed.
+/// let pairs = vec![(1, 2), (3, 4), (5, 6)];
+/// let dot = map_reduce_items::<Tuple, _, _, _, _>(pairs, 2, |(a, b)| a * b, |x, y| x + y);
+/// assert_eq!(dot, Some(44));
+/// ```
+///
 /// # Panics
 ///
 /// As [`par_map_reduce`].

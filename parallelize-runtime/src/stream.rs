@@ -104,6 +104,15 @@ where
 
 /// [`par_map_iter`] for items of any [`SendItem`] shape: what `NAME_par_iter` calls.
 ///
+/// ```
+/// use parallelize::expansion::map_iter;
+/// use parallelize::One;
+///
+/// let mut doubled = map_iter::<One, _, _, _>(1..=3_u32, 2, |x| x * 2);
+/// assert_eq!(doubled.next(), Some(2));
+/// assert_eq!(doubled.collect::<Vec<_>>(), [4, 6]);
+/// ```
+///
 /// # Panics
 ///
 /// As [`par_map_iter`].
@@ -164,6 +173,15 @@ where
 /// `par_comp_iter!`'s engine: the outermost `for` clause, lazily. `body` gives each outer
 /// item's results, which come out in order; inner clauses run on the worker that runs their
 /// outer item (in parallel there too, when the pool allows).
+///
+/// ```
+/// use parallelize::expansion::comprehension_iter;
+///
+/// // par_comp_iter![(x, y) for x in 0..3 for y in 0..x; njobs = 2], by hand:
+/// let pairs: Vec<(u32, u32)> =
+///     comprehension_iter(0..3_u32, 2, |level, x| level.nested(0..x, |_, y| [(x, y)])).collect();
+/// assert_eq!(pairs, [(1, 0), (2, 0), (2, 1)]);
+/// ```
 ///
 /// # Panics
 ///

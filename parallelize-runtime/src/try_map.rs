@@ -50,6 +50,16 @@ where
 
 /// [`try_par_map`] for items of any [`SendItem`] shape: what the companions call.
 ///
+/// ```
+/// use parallelize::expansion::try_map_items;
+/// use parallelize::One;
+///
+/// let checked = try_map_items::<One, _, _, _>(["1", "x", "3"], 2, |s: &str| s.parse::<u8>());
+/// assert!(checked.is_err());
+/// let parsed = try_map_items::<One, _, _, _>(["1", "2"], 2, |s: &str| s.parse::<u8>());
+/// assert_eq!(parsed, Ok(vec![1, 2]));
+/// ```
+///
 /// # Errors
 ///
 /// The error of the lowest failing item, as [`try_par_map`].

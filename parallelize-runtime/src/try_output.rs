@@ -8,6 +8,21 @@
 /// `Result<Vec<T>, E>` for `R = Result<T, E>`.
 ///
 /// This trait is sealed: it cannot be implemented outside this crate.
+///
+/// ```
+/// use parallelize::{TryOutput, parallelized};
+///
+/// type Result<T> = std::result::Result<T, std::num::ParseIntError>;
+///
+/// #[parallelized]
+/// fn parse(s: &str) -> Result<u8> {
+///     s.parse()
+/// }
+///
+/// // The companion splits each `Result<u8>` into its `u8` and its error.
+/// assert_eq!(parse_try_par(["1", "2"], 2), Ok(vec![1, 2]));
+/// assert!(parse("x").is_failure());
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not `std::result::Result`, so `#[parallelized]` cannot make a `_try_par` companion for it",
     label = "the result type is named `Result` but is not `std::result::Result`",
@@ -20,9 +35,25 @@ pub trait TryOutput: sealed::Sealed {
     type Err;
 
     /// Whether this is an error, without consuming it.
+    ///
+    /// ```
+    /// use parallelize::TryOutput;
+    ///
+    /// assert!(Err::<u8, &str>("no").is_failure());
+    /// assert!(!Ok::<u8, &str>(1).is_failure());
+    /// ```
     fn is_failure(&self) -> bool;
 
     /// This as a `Result`.
+    ///
+    /// ```
+    /// use parallelize::TryOutput;
+    ///
+    /// fn successes<R: TryOutput>(results: Vec<R>) -> Vec<R::Ok> {
+    ///     results.into_iter().filter_map(|result| result.into_result().ok()).collect()
+    /// }
+    /// assert_eq!(successes(vec!["1".parse::<u8>(), "x".parse(), "3".parse()]), [1, 3]);
+    /// ```
     ///
     /// # Errors
     ///

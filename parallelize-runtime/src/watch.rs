@@ -34,6 +34,20 @@ use crate::Jobs;
 use crate::panic::{Failure, raise};
 
 /// The shortest time between two progress reports of one call.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use parallelize::{Jobs, REPORT_EVERY, par_map};
+///
+/// let reports = Arc::new(Mutex::new(Vec::new()));
+/// let log = Arc::clone(&reports);
+/// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+/// par_map(0..10_000_u64, jobs, |x| x * x);
+/// let reports = reports.lock().unwrap();
+/// let elapsed = reports.last().unwrap().elapsed();
+/// // At most one report per `REPORT_EVERY`, plus the last one.
+/// assert!(reports.len() as u128 <= elapsed.as_nanos() / REPORT_EVERY.as_nanos() + 2);
+/// ```
 pub const REPORT_EVERY: Duration = Duration::from_millis(100);
 
 /// A handle that stops a call from another thread: a Ctrl-C handler, a UI's cancel button.
@@ -62,6 +76,13 @@ pub struct CancelHandle(Arc<AtomicBool>);
 
 impl CancelHandle {
     /// A handle not yet cancelled.
+    ///
+    /// ```
+    /// use parallelize::CancelHandle;
+    ///
+    /// let handle = CancelHandle::new();
+    /// assert!(!handle.is_cancelled());
+    /// ```
     #[must_use]
     pub fn new() -> CancelHandle {
         CancelHandle::default()
@@ -69,11 +90,34 @@ impl CancelHandle {
 
     /// Stops the calls watching this handle from starting new items. May be called from any
     /// thread, any number of times.
+    ///
+    /// ```
+    /// use parallelize::CancelHandle;
+    ///
+    /// let handle = CancelHandle::new();
+    /// let other = handle.clone(); // the same flag
+    /// std::thread::spawn(move || other.cancel()).join().unwrap();
+    /// assert!(handle.is_cancelled());
+    /// handle.cancel(); // again: it stays cancelled
+    /// assert!(handle.is_cancelled());
+    /// ```
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
 
     /// Whether [`CancelHandle::cancel`] was called.
+    ///
+    /// ```
+    /// use parallelize::{CancelHandle, Jobs, par_map};
+    ///
+    /// let cancel = CancelHandle::new();
+    /// let jobs = Jobs::new(2).cancel_on(&cancel);
+    /// // A call that cancels once it is done: every item finished, so it is not stopped.
+    /// let squares = par_map(vec![1, 2, 3], jobs, |x: u32| x * x);
+    /// cancel.cancel();
+    /// assert!(cancel.is_cancelled());
+    /// assert_eq!(squares, [1, 4, 9]);
+    /// ```
     #[must_use]
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
@@ -89,6 +133,20 @@ impl fmt::Debug for CancelHandle {
 }
 
 /// Where a call stands: what a progress report ([`Jobs::on_progress`]) is given.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use parallelize::{Jobs, Progress, par_map};
+///
+/// let reports: Arc<Mutex<Vec<Progress>>> = Arc::default();
+/// let log = Arc::clone(&reports);
+/// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+/// assert_eq!(par_map(0..1000_u32, jobs, |x| x % 7).len(), 1000);
+/// let reports = reports.lock().unwrap();
+/// // Counts never go backwards, and the last report has them all.
+/// assert!(reports.windows(2).all(|pair| pair[0].finished() <= pair[1].finished()));
+/// assert_eq!(reports.last().unwrap().finished(), 1000);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
     finished: usize,
@@ -99,6 +157,19 @@ pub struct Progress {
 
 impl Progress {
     /// How many items have finished (their function returned).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&reports);
+    /// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+    /// par_map(vec![1.0, 4.0, 9.0], jobs, f64::sqrt);
+    /// let reports = reports.lock().unwrap();
+    /// assert!(reports.iter().all(|progress| progress.finished() <= 3));
+    /// assert_eq!(reports.last().unwrap().finished(), 3);
+    /// ```
     #[must_use]
     pub fn finished(&self) -> usize {
         self.finished
@@ -106,12 +177,39 @@ impl Progress {
 
     /// How many items the call has, when its input says so exactly (a `Vec`, a slice, a
     /// range, an iterator with an exact size hint); `None` for other iterators.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&reports);
+    /// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+    /// par_map(0..500_u32, jobs, |x| x + 1);
+    /// // A range says how long it is: every report knows the total.
+    /// assert!(reports.lock().unwrap().iter().all(|progress| progress.total() == Some(500)));
+    /// ```
     #[must_use]
     pub fn total(&self) -> Option<usize> {
         self.total
     }
 
     /// The time since the call started.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Instant;
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&reports);
+    /// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+    /// let before = Instant::now();
+    /// par_map(0..1000_u64, jobs, |x| x * x);
+    /// let outside = before.elapsed();
+    /// // The call started after `before` and reported before it returned.
+    /// assert!(reports.lock().unwrap().iter().all(|progress| progress.elapsed() <= outside));
+    /// ```
     #[must_use]
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -119,6 +217,20 @@ impl Progress {
 
     /// Whether this is the call's last report, made when it ends (with every item finished,
     /// or fewer if it was stopped).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use parallelize::{Jobs, par_map};
+    ///
+    /// let reports = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&reports);
+    /// let jobs = Jobs::new(2).on_progress(move |progress| log.lock().unwrap().push(progress));
+    /// par_map(0..1000_u32, jobs, |x| x / 2);
+    /// let reports = reports.lock().unwrap();
+    /// // One last report, after every other.
+    /// assert_eq!(reports.iter().filter(|progress| progress.is_last()).count(), 1);
+    /// assert!(reports.last().unwrap().is_last());
+    /// ```
     #[must_use]
     pub fn is_last(&self) -> bool {
         self.last
@@ -126,6 +238,21 @@ impl Progress {
 }
 
 /// Why a call was stopped.
+///
+/// ```
+/// use parallelize::{CancelHandle, Jobs, StopCause, par_map_reduce_checked};
+///
+/// let cancel = CancelHandle::new();
+/// cancel.cancel();
+/// let jobs = Jobs::new(2).cancel_on(&cancel);
+/// let outcome = par_map_reduce_checked(1..=10_u32, jobs, |x| x, |a, b| a + b);
+/// let why = match outcome.unwrap_err().cause() {
+///     StopCause::Deadline => "too slow",
+///     StopCause::Cancelled => "cancelled",
+///     _ => "stopped", // the enum is `#[non_exhaustive]`
+/// };
+/// assert_eq!(why, "cancelled");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StopCause {
@@ -166,12 +293,34 @@ pub struct Stopped {
 
 impl Stopped {
     /// Why the call was stopped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use parallelize::{Jobs, StopCause, par_map_reduce_checked};
+    ///
+    /// let jobs = Jobs::new(2).timeout(Duration::ZERO); // already past when the call starts
+    /// let outcome = par_map_reduce_checked(1..=10_u32, jobs, |x| x, |a, b| a + b);
+    /// assert_eq!(outcome.unwrap_err().cause(), StopCause::Deadline);
+    /// ```
     #[must_use]
     pub fn cause(&self) -> StopCause {
         self.cause
     }
 
     /// How many items finished before the call was stopped.
+    ///
+    /// ```
+    /// use parallelize::{CancelHandle, Jobs, Stoppable, par_map_iter};
+    ///
+    /// let cancel = CancelHandle::new();
+    /// let jobs = Jobs::new(1).cancel_on(&cancel); // one worker: items run as they are read
+    /// let mut squares = par_map_iter(0..10_u32, jobs, |x| x * x).checked();
+    /// assert_eq!(squares.next(), Some(Ok(0)));
+    /// assert_eq!(squares.next(), Some(Ok(1)));
+    /// cancel.cancel();
+    /// let stopped = squares.next().unwrap().unwrap_err();
+    /// assert_eq!(stopped.finished(), 2);
+    /// ```
     #[must_use]
     pub fn finished(&self) -> usize {
         self.finished
@@ -179,6 +328,18 @@ impl Stopped {
 
     /// How many items the call had, when known: the input said so exactly, or it was read to
     /// its end before the call stopped.
+    ///
+    /// ```
+    /// use parallelize::{CancelHandle, Jobs, Stoppable, par_map_iter};
+    ///
+    /// let cancel = CancelHandle::new();
+    /// cancel.cancel();
+    /// let jobs = Jobs::new(2).cancel_on(&cancel);
+    /// let sized = par_map_iter(0..10_u32, jobs.clone(), |x| x).checked().find_map(Result::err);
+    /// assert_eq!(sized.unwrap().total(), Some(10));
+    /// let endless = par_map_iter(0_u32.., jobs, |x| x).checked().find_map(Result::err);
+    /// assert_eq!(endless.unwrap().total(), None);
+    /// ```
     #[must_use]
     pub fn total(&self) -> Option<usize> {
         self.total
@@ -187,6 +348,19 @@ impl Stopped {
     /// The indices of the items that did not finish, as ascending, disjoint ranges. When the
     /// input was not read to its end (an iterator of unknown length), the last range ends at
     /// `usize::MAX`: every item from its start on.
+    ///
+    /// ```
+    /// use parallelize::{CancelHandle, Jobs, Stoppable, par_map_iter};
+    ///
+    /// let cancel = CancelHandle::new();
+    /// let jobs = Jobs::new(1).cancel_on(&cancel); // one worker: items run as they are read
+    /// let mut doubled = par_map_iter(0..10_u32, jobs.clone(), |x| 2 * x).checked();
+    /// assert_eq!(doubled.next(), Some(Ok(0)));
+    /// cancel.cancel();
+    /// assert_eq!(doubled.next().unwrap().unwrap_err().unfinished(), [1..10]);
+    /// let endless = par_map_iter(0_u32.., jobs, |x| x).checked().find_map(Result::err);
+    /// assert_eq!(endless.unwrap().unfinished(), [0..usize::MAX]);
+    /// ```
     #[must_use]
     pub fn unfinished(&self) -> &[Range<usize>] {
         &self.unfinished
@@ -280,6 +454,19 @@ mod sealed {
 pub(crate) use sealed::Sealed;
 
 /// A stream's results as `Result`s: see [`Stoppable::checked`].
+///
+/// ```
+/// use parallelize::{CancelHandle, Jobs, Stoppable, par_map_iter};
+///
+/// let all: Vec<_> = par_map_iter(1..=3_u32, 2, |x| x * 2).checked().collect();
+/// assert_eq!(all, [Ok(2), Ok(4), Ok(6)]);
+///
+/// let cancel = CancelHandle::new();
+/// cancel.cancel();
+/// let mut cut = par_map_iter(1..=3_u32, Jobs::new(2).cancel_on(&cancel), |x| x * 2).checked();
+/// assert!(cut.next().unwrap().is_err()); // the error comes once, and ends the stream
+/// assert!(cut.next().is_none());
+/// ```
 #[derive(Debug)]
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Checked<S>(S);

@@ -122,12 +122,26 @@ impl Jobs {
     }
 
     /// Whether calls of distributed functions with this `Jobs` spread over the MPI world.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert!(Jobs::new(-1).distributed().is_distributed());
+    /// assert!(!Jobs::new(-1).is_distributed());
+    /// ```
     #[must_use]
     pub fn is_distributed(&self) -> bool {
         self.distributed.is_some()
     }
 
     /// The items per chunk set with [`Jobs::distributed_chunk`], if any.
+    ///
+    /// ```
+    /// use parallelize::Jobs;
+    ///
+    /// assert_eq!(Jobs::new(4).distributed_chunk(100).distributed_chunk_len(), Some(100));
+    /// assert_eq!(Jobs::new(4).distributed().distributed_chunk_len(), None); // sized by cost
+    /// ```
     #[must_use]
     pub fn distributed_chunk_len(&self) -> Option<usize> {
         self.distributed
@@ -157,9 +171,17 @@ static ENDED: AtomicBool = AtomicBool::new(false);
 /// The MPI world of the program, from [`init`]: held by `main` on rank 0 until the program
 /// is done. Dropping it tells every other rank to end, then finalises MPI.
 ///
-/// If rank 0 unwinds from a panic while holding it, the drop aborts the MPI job instead (a
-/// finalise would wait for ranks that are still serving), so the whole job ends with a
-/// non-zero status.
+/// If rank 0 unwinds from a panic while holding it in a world of several ranks, the drop
+/// aborts the MPI job instead (a finalise would wait for ranks that are still serving), so the
+/// whole job ends with a non-zero status.
+///
+/// ```no_run
+/// use parallelize::mpi::World;
+///
+/// let world: World = parallelize::mpi::init();
+/// println!("{} rank(s)", world.size());
+/// drop(world); // the other ranks end here; no distributed call after this
+/// ```
 #[must_use = "the other ranks serve until the `World` is dropped: keep it until `main` ends"]
 pub struct World {
     universe: Option<Universe>,
@@ -173,8 +195,15 @@ pub struct World {
 /// On rank 0 it returns the [`World`], and the program runs. On every other rank it serves the
 /// items of distributed calls until rank 0 drops the `World`, then exits the process with
 /// status 0: code after `init()` runs on rank 0 only. Run without `mpirun`, the program is a
-/// one-rank world and every call runs on local threads. (An example is in the documentation
-/// of `parallelize::mpi`.)
+/// one-rank world and every call runs on local threads.
+///
+/// ```no_run
+/// // First thing in `main`:
+/// let world = parallelize::mpi::init(); // ranks 1.. serve here and exit
+/// println!("rank 0 of {}", world.size());
+/// // ... distributed calls ...
+/// drop(world); // (or the end of `main`) the other ranks stop, MPI is finalised
+/// ```
 ///
 /// # Panics
 ///
@@ -209,12 +238,24 @@ pub fn init() -> World {
 
 impl World {
     /// How many ranks the world has (1 without `mpirun`).
+    ///
+    /// ```no_run
+    /// let world = parallelize::mpi::init();
+    /// if world.size() == 1 {
+    ///     eprintln!("one rank: start me with `mpirun -np 4` to spread the work");
+    /// }
+    /// ```
     #[must_use]
     pub fn size(&self) -> usize {
         size()
     }
 
     /// This rank's number: always 0 (the other ranks never get a `World`).
+    ///
+    /// ```no_run
+    /// let world = parallelize::mpi::init();
+    /// assert_eq!(world.rank(), 0); // only rank 0 gets here
+    /// ```
     #[must_use]
     pub fn rank(&self) -> usize {
         rank()
@@ -250,6 +291,18 @@ impl Drop for World {
 
 /// This process's rank in the MPI world: 0 before [`init`], on rank 0, and without the
 /// feature's world (a one-rank run). Handy inside a distributed function to see where it runs.
+///
+/// ```
+/// use parallelize::parallelized;
+///
+/// #[parallelized(distributed)]
+/// fn where_run(item: u32) -> (u32, usize) {
+///     (item, parallelize::mpi::rank())
+/// }
+///
+/// // Before `init` (or without `mpirun`) everything runs on rank 0.
+/// assert_eq!(where_run_par(0..3_u32, 2), [(0, 0), (1, 0), (2, 0)]);
+/// ```
 #[must_use]
 pub fn rank() -> usize {
     CLUSTER
@@ -258,6 +311,12 @@ pub fn rank() -> usize {
 }
 
 /// How many ranks the MPI world has: 1 before [`init`] and without `mpirun`.
+///
+/// ```
+/// // Size the work to the world: one rank here, as no `mpirun` started this.
+/// let ranks = parallelize::mpi::size();
+/// assert!(ranks >= 1);
+/// ```
 #[must_use]
 pub fn size() -> usize {
     CLUSTER
@@ -347,6 +406,13 @@ value_trait! {
     /// decided by its values rather than by the type (`#[serde(untagged)]`, `flatten`,
     /// `skip_serializing_if`, `serde_json::Value`) implements the trait but does not decode,
     /// and the job ends with a message that says so.
+    ///
+    /// ```
+    /// use parallelize::mpi::RemoteArgument;
+    ///
+    /// fn can_travel<T: RemoteArgument>(_: &T) {}
+    /// can_travel(&(7_u64, String::from("seed"), vec![0.5_f64]));
+    /// ```
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be sent to another rank, so it cannot be an argument of a distributed function",
         label = "not `serde::Serialize` + `serde::de::DeserializeOwned`",
@@ -366,6 +432,13 @@ value_trait! {
     /// decided by its values rather than by the type (`#[serde(untagged)]`, `flatten`,
     /// `skip_serializing_if`, `serde_json::Value`) implements the trait but does not decode,
     /// and the job ends with a message that says so.
+    ///
+    /// ```
+    /// use parallelize::mpi::RemoteResult;
+    ///
+    /// fn can_come_back<T: RemoteResult>(_: &T) {}
+    /// can_come_back(&Some(String::from("owned")));
+    /// ```
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be sent back from another rank, so it cannot be the result of a distributed function",
         label = "not `serde::Serialize` + `serde::de::DeserializeOwned`",
@@ -380,6 +453,18 @@ value_trait! {
 ///
 /// Implemented for every `T: serde::Serialize` whose `Box<T>` is
 /// `serde::de::DeserializeOwned`: `str`, slices, `Path`, and every sized `T` that derives both.
+///
+/// ```
+/// use parallelize::parallelized;
+///
+/// #[parallelized(distributed)]
+/// fn shout(word: &str) -> String {
+///     word.to_uppercase() // `word` arrived as a `Box<str>` on the rank that runs it
+/// }
+///
+/// let words = vec![String::from("a"), String::from("b")];
+/// assert_eq!(shout_par(&words, 2), ["A", "B"]);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be sent to another rank, so it cannot be an argument of a distributed function",
     label = "`{Self}` is not `serde::Serialize`, or `Box<{Self}>` is not `serde::de::DeserializeOwned`",
