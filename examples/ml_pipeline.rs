@@ -29,7 +29,7 @@
 
 use std::f32::consts::PI;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use parallelize::{Jobs, parallelized};
 
@@ -250,7 +250,7 @@ fn image_sets(count: usize, per_set: usize) -> Vec<ImageSet> {
 
 /// The options: `--sets N` (default 96), `--images N` per set (default 32), `--jobs N`
 /// (default -1, every core).
-fn options() -> Result<(usize, usize, isize), String> {
+fn options() -> Result<(usize, usize, Jobs), String> {
     let (mut sets, mut images, mut jobs) = (96, 32, -1);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -270,19 +270,20 @@ fn options() -> Result<(usize, usize, isize), String> {
     if images < 4 {
         return Err("--images must be at least 4: a quarter of each set is held out".into());
     }
+    let jobs = Jobs::try_new(jobs).map_err(|error| error.to_string())?;
     Ok((sets, images, jobs))
 }
 
 /// The `Jobs` of one stage over `sets` sets: with the `progress` feature, a bar named after
 /// the stage.
-fn stage(jobs: isize, name: &'static str, sets: usize) -> Result<Jobs, String> {
-    let jobs = Jobs::try_new(jobs).map_err(|error| error.to_string())?;
+fn stage(jobs: &Jobs, name: &'static str, sets: usize) -> Jobs {
+    let jobs = jobs.clone();
     #[cfg(feature = "progress")]
     let jobs = {
         let style = parallelize::indicatif::ProgressStyle::with_template(
             "{prefix:>12} [{bar:30}] {pos}/{len} sets {elapsed}",
         )
-        .map_err(|error| error.to_string())?
+        .expect("the template is valid")
         .progress_chars("=> ");
         let bar = parallelize::indicatif::ProgressBar::new(sets as u64)
             .with_style(style)
@@ -291,7 +292,7 @@ fn stage(jobs: isize, name: &'static str, sets: usize) -> Result<Jobs, String> {
     };
     #[cfg(not(feature = "progress"))]
     let _ = (name, sets);
-    Ok(jobs)
+    jobs
 }
 
 fn main() -> ExitCode {
@@ -305,20 +306,11 @@ fn main() -> ExitCode {
     let image_sets = image_sets(sets, images);
     println!("{sets} sets of {images} images, {SIDE}x{SIDE} pixels");
 
-    let run = || -> Result<(Vec<Model>, Duration), String> {
-        let started = Instant::now();
-        let preprocessed = preprocess_par(&image_sets, stage(jobs, "preprocess", sets)?);
-        let feats = feat_extract_par(&preprocessed, stage(jobs, "feat_extract", sets)?);
-        let models = train_par(&feats, stage(jobs, "train", sets)?);
-        Ok((models, started.elapsed()))
-    };
-    let (models, parallel) = match run() {
-        Ok(outcome) => outcome,
-        Err(message) => {
-            eprintln!("ml_pipeline: {message}");
-            return ExitCode::from(2);
-        }
-    };
+    let started = Instant::now();
+    let preprocessed = preprocess_par(&image_sets, stage(&jobs, "preprocess", sets));
+    let feats = feat_extract_par(&preprocessed, stage(&jobs, "feat_extract", sets));
+    let models = train_par(&feats, stage(&jobs, "train", sets));
+    let parallel = started.elapsed();
 
     let started = Instant::now();
     let preprocessed: Vec<ImageSet> = image_sets.iter().map(preprocess).collect();
@@ -333,7 +325,7 @@ fn main() -> ExitCode {
         models.len(),
         accuracy * 100.0
     );
-    let workers = Jobs::new(jobs).workers();
+    let workers = jobs.workers();
     let same = models == sequential_models;
     println!(
         "pipeline on {workers} workers: {parallel:.2?}; sequential: {sequential:.2?} \

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Destination, Source};
 
-use super::wire::{self, CANCEL, DONE, Done, Outbox, Run, STOP};
+use super::wire::{self, CANCEL, Cancel, DONE, Done, Outbox, Run, STOP};
 use super::{Remote, key_hash, spread_call};
 use crate::adaptive::Cost;
 use crate::bounds::{SendItem, SendResult};
@@ -668,9 +668,11 @@ impl<'c> Engine<'c> {
             let told = lane.cancelled_from.is_some_and(|from| from <= chunk);
             if holds && !told {
                 lane.cancelled_from = Some(chunk);
-                let mut bytes = Vec::with_capacity(16);
-                bytes.extend_from_slice(&self.run.call.to_le_bytes());
-                bytes.extend_from_slice(&chunk.to_le_bytes());
+                let bytes = Cancel {
+                    call: self.run.call,
+                    from: chunk,
+                }
+                .encode();
                 self.outbox
                     .send(&self.world.process_at_rank(lane.rank), CANCEL, bytes);
             }

@@ -21,7 +21,7 @@ use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Source};
 
-use super::wire::{self, CANCEL, Done, Outbox, RUN, Run, STOP};
+use super::wire::{self, CANCEL, Cancel, Done, Outbox, RUN, Run, STOP};
 use super::{REMOTES, key_hash};
 use crate::bounds::{One, SendResult};
 use crate::items::kind;
@@ -69,7 +69,7 @@ pub(super) fn serve(world: &SimpleCommunicator, universe: Universe) -> ! {
         None => previous(info),
     }));
     let mut outbox = Outbox::default();
-    let mut cancel = Cancel::default();
+    let mut skips = Skips::default();
     loop {
         // Up to 1 ms between probes while idle: a rank waiting for rank 0's next call holds
         // no core.
@@ -79,16 +79,16 @@ pub(super) fn serve(world: &SimpleCommunicator, universe: Universe) -> ! {
         ));
         match status.tag() {
             STOP => break,
-            CANCEL => cancel.note(&bytes),
+            CANCEL => skips.note(rank, &bytes),
             RUN => {
                 while let Some(found) = world
                     .process_at_rank(0)
                     .immediate_matched_probe_with_tag(CANCEL)
                 {
-                    cancel.note(&wire::receive(found).0);
+                    skips.note(rank, &wire::receive(found).0);
                 }
                 let served = catch_unwind(AssertUnwindSafe(|| {
-                    run_chunk(&bytes, &mut outbox, &cancel);
+                    run_chunk(&bytes, &mut outbox, &skips);
                 }));
                 if let Err(payload) = served {
                     let first = Run::decode(&bytes).map_or(0, |(run, _)| run.first);
@@ -114,34 +114,32 @@ pub(super) fn serve(world: &SimpleCommunicator, universe: Universe) -> ! {
     std::process::exit(0)
 }
 
-/// The chunks rank 0 said to skip: of call `.0`, from chunk `.1` on.
+/// The chunks rank 0 said to skip: the latest call's cancel, from its lowest chunk.
 #[derive(Default)]
-struct Cancel(Option<(u64, u64)>);
+struct Skips(Option<Cancel>);
 
-impl Cancel {
-    fn note(&mut self, message: &[u8]) {
-        let field = |at: usize| {
-            message
-                .get(at..at + 8)
-                .and_then(|bytes| bytes.try_into().ok())
-                .map(u64::from_le_bytes)
-        };
-        let (Some(call), Some(from)) = (field(0), field(8)) else {
-            wire::abort_job(&format!(
-                "parallelize: rank {} cannot read a cancel message from rank 0 (are all ranks \
-                 running the same build of the program?); aborting the MPI job",
-                wire::world().rank()
-            ));
+impl Skips {
+    /// Notes a `CANCEL` message; a message too short for its fields ends the job.
+    fn note(&mut self, rank: i32, message: &[u8]) {
+        let Some(cancel) = Cancel::decode(message) else {
+            abort(
+                rank,
+                "a cancel message from rank 0 is too short to read (are all ranks running the \
+                 same build of the program?)",
+            );
         };
         self.0 = match self.0 {
-            Some((noted, earlier)) if noted == call => Some((call, earlier.min(from))),
-            _ => Some((call, from)),
+            Some(noted) if noted.call == cancel.call => Some(Cancel {
+                from: noted.from.min(cancel.from),
+                ..cancel
+            }),
+            _ => Some(cancel),
         };
     }
 
     fn skips(&self, run: &Run) -> bool {
         self.0
-            .is_some_and(|(call, from)| run.call == call && run.chunk >= from)
+            .is_some_and(|cancel| run.call == cancel.call && run.chunk >= cancel.from)
     }
 }
 
@@ -159,6 +157,19 @@ fn arguments<O>(
     }
 }
 
+/// What a serving rank does for each item of a chunk (input index, bytes): marks it for the
+/// panic hook, reads its arguments and calls the function.
+fn item_step<'f, O, R>(
+    key: &'static str,
+    read: &'f (impl Fn(&mut &[u8]) -> Result<O, postcard::Error> + Sync),
+    call: &'f (impl Fn(O) -> R + Sync),
+) -> impl Fn((u64, &[u8])) -> R + Sync + 'f {
+    move |item| {
+        let _mark = Mark::item(item.0, key);
+        call(arguments(item, read, key))
+    }
+}
+
 /// One line on stderr naming this rank, then the end of the whole job.
 fn abort(rank: i32, message: &str) -> ! {
     wire::abort_job(&format!(
@@ -167,11 +178,11 @@ fn abort(rank: i32, message: &str) -> ! {
 }
 
 /// Runs the chunk in `message` with the function it names, or answers that it was skipped.
-fn run_chunk(message: &[u8], outbox: &mut Outbox, cancel: &Cancel) {
+fn run_chunk(message: &[u8], outbox: &mut Outbox, skips: &Skips) {
     let Some((run, items)) = Run::decode(message) else {
         panic!("a chunk message too short to hold its header");
     };
-    if cancel.skips(&run) {
+    if skips.skips(&run) {
         let mut bytes = vec![0; Done::LEN];
         Done {
             call: run.call,
@@ -237,12 +248,8 @@ impl Chunk<'_> {
         let items = self.items();
         let jobs = self.jobs();
         let start = Instant::now();
-        let key = self.key;
-        let results =
-            map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, None, |item| {
-                let _mark = Mark::item(item.0, key);
-                call(arguments(item, &read, key))
-            });
+        let step = item_step(self.key, &read, &call);
+        let results = map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, None, step);
         let busy = start.elapsed();
         self.send(results.iter(), &write, false, busy, &jobs);
     }
@@ -268,11 +275,8 @@ impl Chunk<'_> {
         let items = self.items();
         let jobs = self.jobs();
         let start = Instant::now();
-        let key = self.key;
-        let answer = try_map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, |item| {
-            let _mark = Mark::item(item.0, key);
-            call(arguments(item, &read, key))
-        });
+        let step = item_step(self.key, &read, &call);
+        let answer = try_map_items::<One, _, _, _>(kind::ReadInPlace.items(items), &jobs, step);
         let busy = start.elapsed();
         match answer {
             Ok(successes) => {

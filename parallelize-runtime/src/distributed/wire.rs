@@ -78,6 +78,13 @@ pub(super) fn check_size(bytes: usize, what: &dyn Fn() -> String) {
     );
 }
 
+/// Writes `fields` in order, little-endian, at the front of `out`.
+fn put_fields(out: &mut [u8], fields: &[u64]) {
+    for (slot, field) in out.chunks_exact_mut(8).zip(fields) {
+        slot.copy_from_slice(&field.to_le_bytes());
+    }
+}
+
 /// Little-endian fixed fields, in order.
 struct Fields<'a>(&'a [u8]);
 
@@ -115,19 +122,19 @@ impl Run {
     pub(super) const ADAPTIVE: u64 = 2;
 
     pub(super) fn encode(&self, out: &mut [u8]) {
-        let fields = [
-            self.call,
-            self.chunk,
-            self.first,
-            self.count,
-            self.remote,
-            self.key_hash,
-            self.njobs.cast_unsigned(),
-            self.flags,
-        ];
-        for (slot, field) in out.chunks_exact_mut(8).zip(fields) {
-            slot.copy_from_slice(&field.to_le_bytes());
-        }
+        put_fields(
+            out,
+            &[
+                self.call,
+                self.chunk,
+                self.first,
+                self.count,
+                self.remote,
+                self.key_hash,
+                self.njobs.cast_unsigned(),
+                self.flags,
+            ],
+        );
     }
 
     /// The header and the items after it, or `None` if the message is too short.
@@ -176,17 +183,17 @@ impl Done {
     pub(super) const SKIPPED: u64 = 4;
 
     pub(super) fn encode(&self, out: &mut [u8]) {
-        let fields = [
-            self.call,
-            self.chunk,
-            self.count,
-            self.flags,
-            self.busy_nanos,
-            self.threads,
-        ];
-        for (slot, field) in out.chunks_exact_mut(8).zip(fields) {
-            slot.copy_from_slice(&field.to_le_bytes());
-        }
+        put_fields(
+            out,
+            &[
+                self.call,
+                self.chunk,
+                self.count,
+                self.flags,
+                self.busy_nanos,
+                self.threads,
+            ],
+        );
     }
 
     pub(super) fn decode(message: &[u8]) -> Option<(Done, &[u8])> {
@@ -206,6 +213,33 @@ impl Done {
             },
             results,
         ))
+    }
+}
+
+/// A `CANCEL` message: the chunks of call `call` from chunk `from` on are to be skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Cancel {
+    pub(super) call: u64,
+    pub(super) from: u64,
+}
+
+impl Cancel {
+    pub(super) const LEN: usize = 16;
+
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut bytes = vec![0; Cancel::LEN];
+        put_fields(&mut bytes, &[self.call, self.from]);
+        bytes
+    }
+
+    /// The message's fields, or `None` if it is too short to hold them.
+    pub(super) fn decode(message: &[u8]) -> Option<Cancel> {
+        let head = message.get(..Cancel::LEN)?;
+        let mut fields = Fields(head);
+        Some(Cancel {
+            call: fields.u64(),
+            from: fields.u64(),
+        })
     }
 }
 
@@ -380,6 +414,14 @@ mod tests {
         let mut message = vec![0; Done::LEN];
         done.encode(&mut message);
         assert_eq!(Done::decode(&message), Some((done, &[][..])));
+
+        let cancel = Cancel {
+            call: 3,
+            from: u64::MAX - 1,
+        };
+        let message = cancel.encode();
+        assert_eq!(Cancel::decode(&message), Some(cancel));
+        assert_eq!(Cancel::decode(&message[..Cancel::LEN - 1]), None);
     }
 
     #[test]
